@@ -1,0 +1,28 @@
+# baton build configuration. Override on the command line: make PREFIX=/usr CC=clang
+VERSION    = 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share/baton
+DESTDIR   ?=
+
+CC        ?= cc
+AR        ?= ar
+PKG_CONFIG ?= pkg-config
+
+# Libraries every program links, found through pkg-config.
+PKGS       = ncursesw libwebsockets jansson libnotify sqlite3
+
+# Debian 12 packages the build, the tests and the demo need (make deps).
+DEB_BUILD  = build-essential pkg-config libncurses-dev libwebsockets-dev libjansson-dev \
+             libnotify-dev libsqlite3-dev
+DEB_TEST   = tmux curl python3 python3-websockets clang libclang-rt-14-dev man-db groff-base \
+             sqlite3 procps
+DEB_PKGS   = $(DEB_BUILD) $(DEB_TEST)
+
+WARN       = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wwrite-strings -Wformat=2 -Werror
+OPT       ?= -O2 -g
+CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DBATON_VERSION='"$(VERSION)"' \
+             -DBATON_DATADIR='"$(DATADIR)"'
+CFLAGS    += -std=c11 $(WARN) $(OPT)
