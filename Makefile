@@ -20,12 +20,15 @@ CONSOLE_SRC := $(filter-out src/console/main.c,$(wildcard src/console/*.c src/co
 HUB_SRC     := $(filter-out src/hub/main.c,$(wildcard src/hub/*.c))
 TEST_SRC    := $(wildcard tests/unit/test-*.c)
 BENCH_SRC   := $(wildcard bench/*.c)
+PEER_SRC    := $(wildcard bench/peers/*.c)
 
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CONSOLE_OBJ := $(CONSOLE_SRC:%.c=$(BUILD)/%.o)
 HUB_OBJ     := $(HUB_SRC:%.c=$(BUILD)/%.o)
 TESTS       := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES     := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# Peers the benchmarks compare against (not benchmarks themselves).
+PEERS       := $(PEER_SRC:bench/peers/%.c=$(BUILD)/bench/peers/%)
 PROGS       := $(if $(wildcard src/console/main.c),$(BUILD)/baton) \
                $(if $(wildcard src/hub/main.c),$(BUILD)/batond)
 
@@ -91,7 +94,11 @@ fuzz:
 	  clang $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 $(WARN) -O1 -g -fsanitize=address,undefined,fuzzer \
 	    -o build-fuzz/$$n $$f build-fuzz/libbaton.a $(LDLIBS) || exit 1; done
 
-bench: all $(BENCHES)
+$(BUILD)/bench/peers/%: $(BUILD)/bench/peers/%.o $(LIBBATON)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BENCHES) $(PEERS)
 	BUILD=$(BUILD) bench/run
 
 demo: deps all
