@@ -1,5 +1,5 @@
 /*
- * theme.h: colour themes (themes/*.theme, man/baton-themes.5).
+ * theme.h: colour themes (themes/NAME.theme, man/baton-themes.5).
  *
  * One table of slots (THEME_SLOTS below) names every element the screen
  * draws; a theme gives each slot a foreground, a background and attributes:
