@@ -53,16 +53,27 @@ static void put_digits(char *p, unsigned v, int n)
 	}
 }
 
+/* The instants RFC 3339 can write: 0000-01-01T00:00:00.000Z to
+ * 9999-12-31T23:59:59.999Z. */
+#define TIME_MIN_MS INT64_C(-62167219200000)
+#define TIME_MAX_MS INT64_C(253402300799999)
+
 void time_format_rfc3339(int64_t ms, char out[TIME_RFC3339_LEN + 1])
 {
-	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-	unsigned rem = (unsigned)(ms - days * 86400000);	/* 0 .. 86399999 */
+	int64_t days;
+	unsigned rem;
 	int y;
 	unsigned m, d;
 
+	/* Outside what RFC 3339 can say: clamp to the first or last instant it
+	 * can, so the text still parses back (and -ms cannot overflow below). */
+	if (ms < TIME_MIN_MS)
+		ms = TIME_MIN_MS;
+	else if (ms > TIME_MAX_MS)
+		ms = TIME_MAX_MS;
+	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	rem = (unsigned)(ms - days * 86400000);	/* 0 .. 86399999 */
 	civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999)	/* outside what RFC 3339 can say: clamp */
-		y = y < 0 ? 0 : 9999;
 	memcpy(out, "0000-00-00T00:00:00.000Z", TIME_RFC3339_LEN + 1);
 	put_digits(out, (unsigned)y, 4);
 	put_digits(out + 5, m, 2);
@@ -111,7 +122,7 @@ int time_parse_rfc3339(const char *s, size_t len, int64_t *ms)
 			nd++;
 			i++;
 		}
-		if (nd == 0 || nd > 9)
+		if (nd == 0)
 			return -1;
 		for (; nd < 3; nd++)
 			frac *= 10;
@@ -135,6 +146,11 @@ int time_parse_rfc3339(const char *s, size_t len, int64_t *ms)
 	if (sec == 60)	/* a leap second is the last instant of its minute */
 		sec = 59, frac = 999;
 	int64_t days = days_from_civil(Y, (unsigned)M, (unsigned)D);
-	*ms = ((days * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60) * 1000 + frac;
+	int64_t t = ((days * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60) * 1000 + frac;
+	/* An offset can carry 0000-01-01 or 9999-12-31 out of the years RFC 3339
+	 * can write in UTC; such a time could not be sent on again. */
+	if (t < TIME_MIN_MS || t > TIME_MAX_MS)
+		return -1;
+	*ms = t;
 	return 0;
 }
