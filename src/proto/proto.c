@@ -14,6 +14,7 @@
 #include "baton/proto.h"
 #include "baton/common.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -543,8 +544,11 @@ static json_t *encode_field(const struct proto_field *f, const char *p)
 		return json_integer(*(const int64_t *)p);
 	case PK_NUM: {
 		double d = *(const double *)p;
-		/* Integral values go out as integers, the shortest form. */
-		if (d == (double)(int64_t)d && d > -1e15 && d < 1e15)
+		if (!isfinite(d))	/* JSON has no NaN or infinity; jansson would refuse it */
+			return json_null();
+		/* Integral values go out as integers, the shortest form. The range
+		 * test comes first: converting a double outside int64_t is undefined. */
+		if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d)
 			return json_integer((json_int_t)d);
 		return json_real(d);
 	}
