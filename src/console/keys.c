@@ -115,7 +115,7 @@ static int keys_parse_base(const char *s, int *key)
 	if ((s[0] == 'U' || s[0] == 'u') && s[1] == '+' && isxdigit((unsigned char)s[2])) {
 		unsigned long v = strtoul(s + 2, &end, 16);
 		if (*end == '\0' && v >= 0x20 && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF) &&
-		    v != 0x7f) {
+		    v != 0x7f && !(v >= 0x80 && v < 0xa0)) {
 			*key = keys_normalize_cp((unsigned)v);
 			return 0;
 		}
@@ -125,7 +125,7 @@ static int keys_parse_base(const char *s, int *key)
 		return -1;
 	cp = text_utf8_next(s, len, &pos);
 	if (pos != len || cp == TEXT_REPLACEMENT || cp < 0x20 || cp == 0x7f ||
-	    (cp >= 0x80 && cp < 0xa0))
+	    (cp >= 0x80 && cp < 0xa0) || text_is_unsafe(cp) || text_cp_width(cp) == 0)
 		return -1;
 	*key = (int)cp;
 	return 0;
