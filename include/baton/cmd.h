@@ -53,8 +53,10 @@ struct cmd_def {
 /* One parsed command. */
 struct cmd_call {
 	const struct cmd_def *def;
+	char *name;			/* the name as typed (may be a unique prefix) */
 	int argc;			/* words after the name */
 	char *argv[CMD_ARGS_MAX];	/* NUL-terminated, unquoted */
+	size_t off[CMD_ARGS_MAX];	/* where each word starts in text */
 	char *rest;			/* with CMD_F_REST: the last argument as typed, unquoted */
 	char *text;			/* the whole command as typed, trimmed (for the outbox/log) */
 };
@@ -78,6 +80,10 @@ const struct cmd_def *cmd_find(const char *name);
  */
 int cmd_parse(const char *line, struct cmd_line *out, char *err, size_t errlen);
 void cmd_line_free(struct cmd_line *l);
+
+/* Words i.. to the end, as typed (blanks kept), unquoted; caller frees.
+ * "" if i >= argc. */
+char *cmd_rest(const struct cmd_call *c, int i);
 
 /* "Usage: discount N%|AMOUNT [ORDER] REASON" into out. */
 void cmd_usage(const struct cmd_def *def, char *out, size_t size);

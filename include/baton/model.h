@@ -306,6 +306,10 @@ void model_apply_welcome(struct model *m, const struct proto_welcome *w);
  * painting from the store at start.
  */
 void model_put_conversation(struct model *m, const struct proto_conversation *c, bool monitored);
+/* Puts a compact queue row (copied), e.g. loaded from the store; a row for
+ * a conversation that is mine is ignored. Rows arriving in queue order are
+ * appended in O(1). */
+void model_queue_put_row(struct model *m, const struct model_qitem *row);
 /* Adds a message to the conversation it names, if it is kept; drops the
  * oldest beyond history_lines. Duplicate ids are ignored. */
 void model_add_message(struct model *m, const struct proto_message *msg, int64_t now);

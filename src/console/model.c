@@ -134,48 +134,62 @@ static size_t first_line_len(const char *s, size_t max)
 	return n;
 }
 
-static struct model_qitem *qitem_new(const struct proto_conversation *c)
+/* A copy of row in one allocation: the struct, then its strings. */
+static struct model_qitem *qitem_dup(const struct model_qitem *row)
 {
-	const char *cust = c->customer && c->customer->name ? c->customer->name : "";
-	const char *tier = c->customer && c->customer->tier ? c->customer->tier : "";
-	const char *lang = c->language ? c->language : "";
-	const struct proto_escalation *e = c->escalation;
-	const char *rt = e && e->reason && e->reason->text ? e->reason->text : "";
-	size_t nid = strlen(c->id), ncust = strlen(cust), ntier = strlen(tier);
+	const char *id = row->id, *cust = row->customer ? row->customer : "";
+	const char *tier = row->tier ? row->tier : "", *lang = row->language ? row->language : "";
+	const char *rt = row->reason_text ? row->reason_text : "";
+	size_t nid = strlen(id), ncust = strlen(cust), ntier = strlen(tier);
 	size_t nlang = strlen(lang), nrt = first_line_len(rt, 160);
-	size_t nass = c->assignee ? strlen(c->assignee) + 1 : 0;
+	size_t nass = row->assignee ? strlen(row->assignee) + 1 : 0;
 	struct model_qitem *q;
 	char *p;
 
-	/* One allocation: the struct, then its strings. */
-	q = xcalloc(1, sizeof *q + nid + ncust + ntier + nlang + nrt + nass + 5);
+	q = xmalloc(sizeof *q + nid + ncust + ntier + nlang + nrt + nass + 5);
+	*q = *row;
 	p = (char *)(q + 1);
 #define PUT_(field, src, n) do { q->field = p; memcpy(p, (src), (n)); p[(n)] = '\0'; p += (n) + 1; } while (0)
-	PUT_(id, c->id, nid);
+	PUT_(id, id, nid);
 	PUT_(customer, cust, ncust);
 	PUT_(tier, tier, ntier);
 	PUT_(language, lang, nlang);
 	PUT_(reason_text, rt, nrt);
-	if (c->assignee)
-		PUT_(assignee, c->assignee, nass - 1);
+	if (row->assignee)
+		PUT_(assignee, row->assignee, nass - 1);
 #undef PUT_
-	q->state = c->state;
-	q->priority = c->priority;
-	q->channel = c->channel;
-	q->reason = e && e->reason ? e->reason->code : PROTO_UNKNOWN;
+	return q;
+}
+
+static struct model_qitem *qitem_new(const struct proto_conversation *c)
+{
+	const struct proto_escalation *e = c->escalation;
+	struct model_qitem r;
+
+	memset(&r, 0, sizeof r);
+	r.id = (char *)c->id;
+	r.customer = (char *)(c->customer && c->customer->name ? c->customer->name : "");
+	r.tier = (char *)(c->customer && c->customer->tier ? c->customer->tier : "");
+	r.language = (char *)(c->language ? c->language : "");
+	r.reason_text = (char *)(e && e->reason && e->reason->text ? e->reason->text : "");
+	r.assignee = (char *)c->assignee;
+	r.state = c->state;
+	r.priority = c->priority;
+	r.channel = c->channel;
+	r.reason = e && e->reason ? e->reason->code : PROTO_UNKNOWN;
 	if (e && PROTO_HAS(e, escalation, sentiment) && !PROTO_IS_NULL(e, escalation, sentiment)) {
-		q->has_sentiment = true;
-		q->sentiment = e->sentiment;
+		r.has_sentiment = true;
+		r.sentiment = e->sentiment;
 	}
 	if (e && PROTO_HAS(e, escalation, confidence) && !PROTO_IS_NULL(e, escalation, confidence)) {
-		q->has_confidence = true;
-		q->confidence = e->confidence;
+		r.has_confidence = true;
+		r.confidence = e->confidence;
 	}
-	q->created_at = c->created_at;
-	q->queued_at = c->queued_at;
-	q->sla_due_at = c->sla_due_at;
-	q->version = c->version;
-	return q;
+	r.created_at = c->created_at;
+	r.queued_at = c->queued_at;
+	r.sla_due_at = c->sla_due_at;
+	r.version = c->version;
+	return qitem_dup(&r);
 }
 
 long model_queue_index(const struct model *m, const char *id)
@@ -241,6 +255,27 @@ static void queue_put(struct model *m, const struct proto_conversation *c)
 		return;		/* an older copy (a result racing its event) */
 	queue_remove(m, c->id);
 	queue_insert(m, qitem_new(c));
+}
+
+void model_queue_put_row(struct model *m, const struct model_qitem *row)
+{
+	struct model_qitem *q;
+
+	if (model_mine_find(m, row->id))
+		return;
+	q = qitem_dup(row);
+	if (!m->nqueue || model_qitem_cmp(m->queue[m->nqueue - 1], q) < 0) {
+		/* In order (as the store returns them, ids unique): append
+		 * without a search, so painting 10,000 rows stays linear. */
+		grow((void **)&m->queue, &m->capqueue, m->nqueue + 1, sizeof *m->queue);
+		m->queue[m->nqueue++] = q;
+		if (q->priority >= 0 && q->priority < 4)
+			m->queue_counts[q->priority]++;
+		m->dirty |= MODEL_DIRTY_QUEUE | MODEL_DIRTY_STATUS;
+		return;
+	}
+	queue_remove(m, q->id);
+	queue_insert(m, q);
 }
 
 static void queue_clear(struct model *m)
