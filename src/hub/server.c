@@ -1,0 +1,508 @@
+/*
+ * server.c: the lws context, the loop, and group commit.
+ *
+ * The loop is ours: `while (!stop) { lws_service(); hub_flush(); }` (lws
+ * 4.1's lws_service returns after each poll pass). Every handler that runs
+ * during a pass writes into one transaction, opened lazily by hub_begin().
+ * What the handlers want to send (command results, welcomes, events, HTTP
+ * answers) is "staged" in order. hub_flush() commits; only after the COMMIT
+ * returned is the stage released to the sessions, so nobody is ever told
+ * about something that a crash could still undo. If the commit fails, the
+ * transaction is rolled back, staged HTTP requests get 500 and sessions that
+ * were owed an answer are closed: clients resend their commands unchanged
+ * and the (agent, cmd_id) table makes that safe.
+ */
+#include "baton/hub.h"
+#include "baton/hub-sha256.h"
+#include "baton/hub-store.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+struct hub hub;
+
+enum stage_kind { SE_SESSION, SE_EVENT, SE_HTTP };
+
+struct stage_ent {
+	struct stage_ent *next;
+	enum stage_kind kind;
+	struct hub_session *s;
+	struct hub_http *h;
+	struct hub_out *out;
+	bool all, sups;
+	char *audience;		/* ",ana,sam," */
+};
+
+static struct stage_ent *stage_head;
+static struct stage_ent **stage_tail = &stage_head;
+static bool webhook_kicked;
+static lws_sorted_usec_list_t tick_sul;
+
+/* ---- small shared helpers ---- */
+
+int64_t hub_id_parse(const char *s, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	int64_t n = 0;
+
+	if (!s || strncmp(s, prefix, pl) != 0 || !s[pl] || strlen(s + pl) > 15)
+		return -1;
+	for (const char *p = s + pl; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
+const char *hub_id_fmt(struct proto_arena *a, const char *prefix, int64_t n)
+{
+	char buf[40];
+
+	snprintf(buf, sizeof buf, "%s%lld", prefix, (long long)n);
+	return proto_arena_strdup(a, buf);
+}
+
+void hub_metrics_latency(int64_t us)
+{
+	int b = 0;
+
+	while (b < 31 && (INT64_C(1) << b) < us)
+		b++;
+	hub.m.lat_us[b]++;
+	hub.m.lat_n++;
+}
+
+int64_t hub_metrics_quantile(double q)
+{
+	uint64_t want = (uint64_t)(q * (double)hub.m.lat_n), seen = 0;
+
+	if (!hub.m.lat_n)
+		return 0;
+	for (int b = 0; b < 32; b++) {
+		seen += hub.m.lat_us[b];
+		if (seen > want || (seen == hub.m.lat_n))
+			return INT64_C(1) << b;
+	}
+	return INT64_C(1) << 31;
+}
+
+char *hub_token_new(void)
+{
+	char body[44];
+
+	/* 43 base62 characters: about 256 bits. */
+	rand_string(body, 43, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+	return xasprintf("bt_%s", body);
+}
+
+void hub_token_hash(const char *token, char out[65])
+{
+	sha256_hex(token, strlen(token), out);
+}
+
+struct hub_out *hub_out_new(const char *data, size_t len, int64_t seq)
+{
+	struct hub_out *o = xmalloc(sizeof *o + LWS_PRE + len + 1);
+
+	o->next = NULL;
+	o->seq = seq;
+	o->len = len;
+	memcpy(o->buf + LWS_PRE, data, len);
+	o->buf[LWS_PRE + len] = '\0';
+	return o;
+}
+
+struct hub_out *hub_out_frame(struct proto_frame *f, int64_t seq)
+{
+	size_t len;
+	char *s = proto_frame_encode(f, &len);
+	struct hub_out *o = hub_out_new(s, len, seq);
+
+	free(s);
+	proto_frame_free(f);
+	return o;
+}
+
+/* ---- the stage ---- */
+
+static struct stage_ent *stage_add(enum stage_kind kind)
+{
+	struct stage_ent *e = xcalloc(1, sizeof *e);
+
+	e->kind = kind;
+	*stage_tail = e;
+	stage_tail = &e->next;
+	return e;
+}
+
+static void stage_ent_free(struct stage_ent *e)
+{
+	free(e->out);
+	free(e->audience);
+	free(e);
+}
+
+int hub_begin(void)
+{
+	if (hub.in_tx)
+		return 0;
+	if (store_begin(hub.st) < 0) {
+		log_error("store: cannot begin a transaction: %s", store_errmsg(hub.st));
+		return -1;
+	}
+	hub.in_tx = true;
+	return 0;
+}
+
+int64_t hub_head(void)
+{
+	return hub.next_seq - 1;
+}
+
+static void aud_add(struct strbuf *sb, const char *id)
+{
+	char pat[80];
+
+	if (!id || !*id)
+		return;
+	snprintf(pat, sizeof pat, ",%s,", id);
+	if (sb->len && strstr(sb->buf, pat))
+		return;
+	if (!sb->len)
+		sb_addc(sb, ',');
+	sb_adds(sb, id);
+	sb_addc(sb, ',');
+}
+
+int hub_event(struct proto_frame *f, const struct hub_aud *aud)
+{
+	struct proto_event *ev = &f->u.event;
+	struct strbuf who = STRBUF_INIT;
+	struct stage_ent *e;
+	struct hub_out *o;
+	int64_t conv = -1;
+
+	if (hub_begin() < 0)
+		goto fail;
+	ev->seq = hub.next_seq;
+	ev->at = time_now_ms();
+	for (int i = 0; i < 4 && aud->agents[i]; i++)
+		aud_add(&who, aud->agents[i]);
+	if (aud->monitors_of) {
+		json_t *rows = store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i",
+					  hub_id_parse(aud->monitors_of, "c-"));
+		size_t i;
+		json_t *r;
+		if (!rows)
+			goto fail;
+		json_array_foreach(rows, i, r)
+			aud_add(&who, json_string_value(json_object_get(r, "agent")));
+		json_decref(rows);
+	}
+	if (ev->conv)
+		conv = hub_id_parse(ev->conv, "c-");
+	o = hub_out_frame(f, ev->seq);
+	f = NULL;
+	if (store_exec(hub.st, "INSERT INTO events(seq, kind, conv, at, to_all, to_sups, audience, frame)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "isiiiiss", o->seq,
+		       proto_enum_str(proto_enum_event_kind, ev->kind), conv, ev->at,
+		       (int64_t)aud->all, (int64_t)aud->sups, sb_str(&who), (const char *)o->buf + LWS_PRE) < 0) {
+		log_error("store: cannot record an event: %s", store_errmsg(hub.st));
+		free(o);
+		goto fail;
+	}
+	hub.next_seq++;
+	e = stage_add(SE_EVENT);
+	e->out = o;
+	e->all = aud->all;
+	e->sups = aud->sups;
+	e->audience = sb_take(&who);
+	hub.m.events++;
+	return 0;
+fail:
+	proto_frame_free(f);
+	sb_free(&who);
+	return -1;
+}
+
+void hub_stage_session(struct hub_session *s, struct hub_out *o)
+{
+	struct stage_ent *e = stage_add(SE_SESSION);
+
+	e->s = s;
+	e->out = o;
+}
+
+void hub_stage_http(struct hub_http *h)
+{
+	stage_add(SE_HTTP)->h = h;
+}
+
+void hub_webhook_kick(void)
+{
+	webhook_kicked = true;
+}
+
+void hub_mark_get(struct hub_mark *m)
+{
+	m->tail = stage_tail;
+	m->next_seq = hub.next_seq;
+	m->webhooks = 0;
+}
+
+void hub_mark_undo(const struct hub_mark *m)
+{
+	struct stage_ent **t = m->tail, *e = *t, *n;
+
+	for (; e; e = n) {
+		n = e->next;
+		stage_ent_free(e);
+	}
+	*t = NULL;
+	stage_tail = t;
+	hub.next_seq = m->next_seq;
+}
+
+void hub_unstage_session(struct hub_session *s)
+{
+	for (struct stage_ent *e = stage_head; e; e = e->next)
+		if (e->s == s) {
+			e->s = NULL;
+			if (e->kind == SE_SESSION) {
+				free(e->out);
+				e->out = NULL;
+			}
+		}
+}
+
+void hub_unstage_http(struct hub_http *h)
+{
+	for (struct stage_ent *e = stage_head; e; e = e->next)
+		if (e->h == h)
+			e->h = NULL;
+}
+
+static bool aud_has(const char *aud, const char *id)
+{
+	size_t n = strlen(id);
+	const char *p = aud;
+
+	while ((p = strstr(p, id))) {
+		if (p > aud && p[-1] == ',' && p[n] == ',')
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static void deliver(struct hub_session *s, const struct hub_out *o)
+{
+	if (!s->agent || s->closing || o->seq <= s->last_seq)
+		return;
+	s->last_seq = o->seq;
+	session_queue(s, hub_out_new((const char *)o->buf + LWS_PRE, o->len, o->seq));
+}
+
+static void dispatch_event(const struct stage_ent *e)
+{
+	if (e->all || e->sups) {
+		for (struct hub_session *s = hub.sessions; s; s = s->next_all)
+			if (s->agent && (e->all || s->agent->role == PROTO_ROLE_SUPERVISOR ||
+					 aud_has(e->audience, s->agent->id)))
+				deliver(s, e->out);
+		return;
+	}
+	/* Targeted: walk the named agents only (the hot path of messages). */
+	const char *p = e->audience;
+	while (p && *p == ',' && p[1]) {
+		const char *q = strchr(p + 1, ',');
+		char id[80];
+		if (!q || (size_t)(q - p - 1) >= sizeof id)
+			break;
+		memcpy(id, p + 1, (size_t)(q - p - 1));
+		id[q - p - 1] = '\0';
+		struct hub_agent *a = hub_agent_get(id);
+		if (a)
+			for (struct hub_session *s = a->sessions; s; s = s->next_agent)
+				deliver(s, e->out);
+		p = q;
+	}
+}
+
+void hub_flush(void)
+{
+	struct stage_ent *e, *n;
+	bool ok = true;
+
+	if (hub.in_tx) {
+		hub.in_tx = false;
+		if (store_commit(hub.st) < 0) {
+			ok = false;
+			hub.m.commit_failures++;
+			log_error("store: COMMIT failed (%s); the pass is rolled back and its clients "
+				  "will resend", store_errmsg(hub.st));
+			store_rollback(hub.st);
+			int64_t max = 0;
+			store_int(hub.st, &max, "SELECT max(seq) FROM events", "");
+			hub.next_seq = max + 1;
+		} else {
+			hub.m.commits++;
+		}
+	}
+	e = stage_head;
+	stage_head = NULL;
+	stage_tail = &stage_head;
+	for (; e; e = n) {
+		n = e->next;
+		switch (e->kind) {
+		case SE_SESSION:
+			if (e->s && e->out) {
+				if (ok) {
+					session_queue(e->s, e->out);
+					e->out = NULL;
+				} else {
+					session_abort(e->s);
+				}
+			}
+			break;
+		case SE_EVENT:
+			if (ok)
+				dispatch_event(e);
+			break;
+		case SE_HTTP:
+			if (e->h) {
+				if (ok)
+					httpapi_ready(e->h);
+				else
+					httpapi_fail(e->h);
+			}
+			break;
+		}
+		stage_ent_free(e);
+	}
+	if (ok && webhook_kicked) {
+		webhook_kicked = false;
+		webhook_run();
+	}
+}
+
+/* ---- the loop ---- */
+
+static void server_tick(lws_sorted_usec_list_t *sul)
+{
+	session_tick();
+	policy_expire();
+	webhook_run();
+	if (hub.demo)
+		demobot_tick();
+	lws_sul_schedule(hub.ctx, 0, sul, server_tick, LWS_US_PER_SEC);
+}
+
+static void server_signal(int sig)
+{
+	(void)sig;
+	hub.stop = 1;
+	if (hub.ctx)
+		lws_cancel_service(hub.ctx);	/* a write(2) to lws's pipe: safe here */
+}
+
+static void server_lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)n, line);
+}
+
+/* Dead peers: ping after 15 s of silence, hang up after 30 s without a valid
+ * pong or frame (the protocol promises 35 s). */
+static const lws_retry_bo_t server_retry = {
+	.secs_since_valid_ping = 15,
+	.secs_since_valid_hangup = 30,
+};
+
+int server_run(char *err, size_t errlen)
+{
+	static struct lws_protocols protos[4];
+	struct lws_context_creation_info info;
+	struct sigaction sa;
+	char addr[128];
+	int port, ret = -1;
+	int64_t max = 0;
+
+	if (hub_listen_split(hub.cfg.listen, addr, sizeof addr, &port) < 0) {
+		snprintf(err, errlen, "--listen %s: expected ADDR:PORT", hub.cfg.listen);
+		return -1;
+	}
+	if (store_int(hub.st, &max, "SELECT max(seq) FROM events", "") < 0) {
+		snprintf(err, errlen, "%s", store_errmsg(hub.st));
+		return -1;
+	}
+	hub.next_seq = max + 1;
+	hub.started_ms = time_now_ms();
+
+	lws_set_log_level(LLL_ERR, server_lws_log);
+	protos[0] = httpapi_protocol;
+	protos[1] = session_protocol;
+	protos[2] = webhook_protocol;
+	memset(&protos[3], 0, sizeof protos[3]);
+
+	memset(&info, 0, sizeof info);
+	info.port = port;
+	info.iface = (strcmp(addr, "*") == 0 || strcmp(addr, "0.0.0.0") == 0) ? NULL : addr;
+	info.protocols = protos;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6;
+	if (strchr(addr, ':'))
+		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.retry_and_idle_policy = &server_retry;
+	info.keepalive_timeout = 30;
+	info.timeout_secs = 30;
+	if (hub.cfg.cert) {
+		info.ssl_cert_filepath = hub.cfg.cert;
+		info.ssl_private_key_filepath = hub.cfg.key;
+	}
+	hub.ctx = lws_create_context(&info);
+	if (!hub.ctx) {
+		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this host?)",
+			 hub.cfg.listen);
+		return -1;
+	}
+	hub.vh = lws_get_vhost_by_name(hub.ctx, "default");
+	log_info("listening on %s:%d (%s), event head %lld", addr,
+		 hub.vh ? lws_get_vhost_listen_port(hub.vh) : port, hub.cfg.cert ? "wss/https" : "ws/http",
+		 (long long)hub_head());
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = server_signal;	/* no SA_RESTART: poll() returns at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (hub.cfg.demo && demobot_start(err, errlen) < 0)
+		goto out;
+	lws_sul_schedule(hub.ctx, 0, &tick_sul, server_tick, LWS_US_PER_SEC);
+	webhook_run();
+	hub_flush();
+
+	while (!hub.stop) {
+		if (lws_service(hub.ctx, 0) < 0)
+			break;
+		hub_flush();
+	}
+	log_info("shutting down");
+	hub_flush();
+	ret = 0;
+out:
+	lws_sul_cancel(&tick_sul);
+	demobot_stop();
+	lws_context_destroy(hub.ctx);
+	hub.ctx = NULL;
+	hub_flush();
+	return ret;
+}
