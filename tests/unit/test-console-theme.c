@@ -268,7 +268,26 @@ static void test_no_color(void)
 	unsetenv("NO_COLOR");
 }
 
+/* The man page documents every slot (it is written from the same table). */
+static void test_man_page(void)
+{
+	size_t len;
+	char *man = file_read("man/baton-themes.5", 1 << 20, &len);
+
+	CHECK(man != NULL);
+	for (int i = 0; man && i < THEME_SLOT__COUNT; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "\n.B %s\n", theme_slots[i].name);
+		if (!strstr(man, want)) {
+			printf("#   man/baton-themes.5 lacks slot %s\n", theme_slots[i].name);
+			test_failed_ = 1;
+		}
+	}
+	free(man);
+}
+
 static const struct test tests[] = {
+	TEST(test_man_page),
 	TEST(test_colors), TEST(test_reduce), TEST(test_parse), TEST(test_parse_errors),
 	TEST(test_names), TEST(test_shipped), TEST(test_user_dir), TEST(test_no_color),
 };
