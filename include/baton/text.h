@@ -32,21 +32,31 @@
  * Decodes one code point at s[*pos] (len bytes in all) and advances *pos past
  * it. Invalid, truncated, overlong and surrogate sequences decode as
  * TEXT_REPLACEMENT, consuming the maximal invalid subpart (Unicode's
- * "substitution of maximal subparts"). Returns the code point.
+ * "substitution of maximal subparts": "\xC0\x80" is two, "\xED\xA0\x80"
+ * three, a truncated "\xE2\x82" one). Returns the code point; at or past
+ * the end (*pos >= len) returns TEXT_REPLACEMENT and leaves *pos alone.
  */
 uint32_t text_utf8_next(const char *s, size_t len, size_t *pos);
-/* Encodes cp into out (4 bytes room); returns the bytes written. */
+/* Encodes cp into out (4 bytes room); returns the bytes written. A value
+ * that is not a scalar value (surrogate, above U+10FFFF) is written as
+ * U+FFFD. */
 size_t text_utf8_put(uint32_t cp, char out[4]);
 /* True if s[0..len) is valid UTF-8. */
 bool text_utf8_valid(const char *s, size_t len);
 /* Code points in s (invalid sequences count as one each). */
 size_t text_utf8_count(const char *s, size_t len);
 
-/* True for characters text_sanitize replaces (after decoding). */
+/* True for characters text_sanitize replaces (after decoding); also for
+ * surrogates and values above U+10FFFF, which decoding never yields. */
 bool text_is_unsafe(uint32_t cp);
 bool text_is_bidi_control(uint32_t cp);
 
-/* Appends the sanitized form of s[0..len) to out. */
+/*
+ * Appends the sanitized form of s[0..len) to out. An escape sequence (CSI,
+ * OSC, DCS, SOS, PM, APC, nF or two-character, in 7- or 8-bit form) becomes
+ * one TEXT_PH_ESCAPE however long it is; one cut off by the end of the input
+ * is consumed to the end. Linear time; the output is at most 3 * len bytes.
+ */
 void text_sanitize_into(struct strbuf *out, const char *s, size_t len);
 /* Returns a new NUL-terminated sanitized copy (caller frees); *outlen if non-NULL. */
 char *text_sanitize(const char *s, size_t len, size_t *outlen);
@@ -66,6 +76,8 @@ size_t text_width(const char *s, size_t len);
  * The longest prefix of s (a whole number of characters, never splitting a
  * base character from the combining marks after it) that fits in cols
  * columns. Returns its byte length; *used (if non-NULL) gets its width.
+ * Widths are text_width's, so it is meant for one line (see
+ * text_sanitize_line).
  */
 size_t text_fit(const char *s, size_t len, size_t cols, size_t *used);
 
@@ -77,11 +89,16 @@ struct text_line {
 };
 
 /*
- * Wraps s to cols columns (cols >= 1): breaks at newlines, else at the last
- * space that fits (the space is dropped), else hard inside a word at a
- * character boundary; a wide character never straddles the edge. Stores at
- * most max lines in lines[] and returns how many lines the text needs, so a
- * caller can size the array and call again. Empty text is one empty line.
+ * Wraps s to cols columns (cols >= 1; 0 is taken as 1): breaks at newlines,
+ * else at the last run of spaces that follows text on the line (the spaces
+ * are dropped), else hard inside a word at a character boundary, never
+ * between a character and its combining marks; a wide character never
+ * straddles the edge (when cols is 1 it gets a line of its own, 2 wide).
+ * Newlines are dropped; each ends a line, so "a\n" is two lines, "a" and "".
+ * Leading spaces of a paragraph are kept. Stores at most max lines in
+ * lines[] (lines may be NULL when max is 0) and returns how many lines the
+ * text needs, so a caller can size the array and call again. Empty text is
+ * one empty line.
  */
 size_t text_wrap(const char *s, size_t len, size_t cols, struct text_line *lines, size_t max);
 

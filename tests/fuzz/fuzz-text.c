@@ -1,0 +1,167 @@
+/*
+ * fuzz-text.c: libFuzzer target for the untrusted-text module.
+ *
+ * For any input bytes:
+ *   - text_sanitize's output is valid UTF-8 (checked here by an independent
+ *     decoder, not by text_utf8_valid) and holds no C0 control but newline
+ *     and tab, no DEL, no C1 control, no ESC and no bidi control;
+ *   - sanitizing is idempotent, and text_sanitize_line gives the same bytes
+ *     with newlines and tabs turned into spaces;
+ *   - text_wrap's lines, for a width taken from the first input byte, fit
+ *     that width (only a lone character wider than the line may exceed it),
+ *     report their own width, and cover the text in order: what lies
+ *     between two lines is spaces and at most one newline;
+ *   - text_fit returns a prefix that fits and whose width it reports.
+ *
+ * Build and run (see the Makefile's fuzz rule; -max_total_time for a bound):
+ *   build-fuzz/fuzz-text -max_total_time=600 corpus-dir
+ */
+#include "baton/text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_ASSERT(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "fuzz-text: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+		abort(); \
+	} \
+} while (0)
+
+/*
+ * Strict UTF-8 decoder, written apart from src/text/utf8.c so that a bug
+ * there cannot hide itself: returns the sequence length or 0 if ill-formed.
+ */
+static size_t ref_decode(const uint8_t *s, size_t len, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if ((s[0] & 0xE0) == 0xC0) {
+		n = 2, c = s[0] & 0x1F, min = 0x80;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		n = 3, c = s[0] & 0x0F, min = 0x800;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		n = 4, c = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+static int ref_is_bidi(uint32_t c)
+{
+	return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0x200E || c == 0x200F || c == 0x061C;
+}
+
+static void check_clean(const char *p, size_t n)
+{
+	const uint8_t *s = (const uint8_t *)p;
+	size_t i = 0;
+
+	FUZZ_ASSERT(p[n] == '\0');
+	while (i < n) {
+		uint32_t c;
+		size_t k = ref_decode(s + i, n - i, &c);
+		FUZZ_ASSERT(k != 0);	/* valid UTF-8 */
+		FUZZ_ASSERT(c >= 0x20 || c == '\n' || c == '\t');
+		FUZZ_ASSERT(c < 0x7F || c > 0x9F);	/* DEL, C1 */
+		FUZZ_ASSERT(!ref_is_bidi(c));
+		FUZZ_ASSERT(!text_is_unsafe(c));
+		i += k;
+	}
+}
+
+static void check_wrap(const char *s, size_t len, size_t cols)
+{
+	struct text_line lines[64];
+	size_t n = text_wrap(s, len, cols, lines, 64), prev_end = 0;
+
+	FUZZ_ASSERT(n >= 1);
+	FUZZ_ASSERT(text_wrap(s, len, cols, NULL, 0) == n);
+	if (n > 64)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		const struct text_line *l = &lines[k];
+		FUZZ_ASSERT(l->off >= prev_end && l->off + l->len <= len);
+		/* The gap: spaces and at most one newline (none before line 0). */
+		size_t newlines = 0;
+		for (size_t i = prev_end; i < l->off; i++) {
+			FUZZ_ASSERT(s[i] == ' ' || s[i] == '\n');
+			newlines += s[i] == '\n';
+		}
+		FUZZ_ASSERT(newlines <= 1);
+		FUZZ_ASSERT(k > 0 || l->off == 0);
+		FUZZ_ASSERT(memchr(s + l->off, '\n', l->len) == NULL);
+		FUZZ_ASSERT(l->width == text_width(s + l->off, l->len));
+		if (l->width > cols) {
+			/* One character (and its zero-width marks) and nothing else. */
+			size_t pos = l->off;
+			text_utf8_next(s, l->off + l->len, &pos);
+			FUZZ_ASSERT(text_width(s + l->off, pos - l->off) == l->width);
+		}
+		prev_end = l->off + l->len;
+	}
+	/* After the last line: only spaces (a final newline makes a last line). */
+	for (size_t i = prev_end; i < len; i++)
+		FUZZ_ASSERT(s[i] == ' ');
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *in = (const char *)data;
+	size_t n, n2, nl, cols = size ? (size_t)data[0] % 41 + 1 : 1;
+	char *out, *again, *line;
+
+	out = text_sanitize(in, size, &n);
+	check_clean(out, n);
+	FUZZ_ASSERT(text_utf8_valid(out, n));
+	FUZZ_ASSERT(text_utf8_count(out, n) <= n);
+
+	again = text_sanitize(out, n, &n2);
+	FUZZ_ASSERT(n2 == n && memcmp(again, out, n) == 0);
+
+	line = text_sanitize_line(in, size, &nl);
+	FUZZ_ASSERT(nl == n);
+	for (size_t i = 0; i < n; i++) {
+		if (out[i] == '\n' || out[i] == '\t')
+			FUZZ_ASSERT(line[i] == ' ');
+		else
+			FUZZ_ASSERT(line[i] == out[i]);
+	}
+
+	/* Wrap and fit the sanitized text, and the raw bytes too: they must
+	 * hold up (and keep their promises) on anything. */
+	check_wrap(out, n, cols);
+	check_wrap(in, size, cols);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *s = pass ? in : out;
+		size_t len = pass ? size : n, used;
+		size_t got = text_fit(s, len, cols, &used);
+		FUZZ_ASSERT(got <= len && used <= cols);
+		FUZZ_ASSERT(used == text_width(s, got));
+		FUZZ_ASSERT(text_fit(s, len, cols + 1, NULL) >= got);
+	}
+
+	free(out);
+	free(again);
+	free(line);
+	return 0;
+}
