@@ -1,0 +1,537 @@
+/*
+ * link.c: the one lws loop and the WebSocket to the hub (see link.h).
+ *
+ * Shape (after lws minimal-examples ws-client/minimal-ws-client and
+ * raw/minimal-raw-file): struct link holds the context, the client wsi and
+ * a sul that connects; every failure path schedules that sul again with the
+ * backoff. Raw-file wsis carry stdin and the signal self-pipe. Writes happen
+ * only in CLIENT_WRITEABLE, one frame each.
+ */
+#include "baton/link.h"
+#include "baton/common.h"
+#include "baton/log.h"
+#include "baton/proto.h"
+#include "baton/text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LINK_RX_MAX (64u << 20)		/* a snapshot of a big queue is large; still bounded */
+#define LINK_STABLE_MS 10000		/* open this long: the next failure starts backoff over */
+#define LINK_PING_S 10
+#define LINK_HANGUP_S 30
+
+struct link_msg {
+	struct link_msg *next;
+	size_t len;
+	unsigned char buf[];	/* LWS_PRE bytes, then the frame */
+};
+
+struct link {
+	struct link_opts opts;
+	struct link_cb cb;
+	struct lws_context *ctx;
+	struct lws_vhost *vh;
+	struct lws *wsi;
+	lws_sorted_usec_list_t sul_connect;
+	lws_sorted_usec_list_t sul_tick;
+	enum link_state state;
+	unsigned attempt;
+	int64_t opened_at;
+	bool stop, give_up;
+	char give_up_why[200];
+	char close_why[200];
+
+	/* The URL, parsed once; lws_parse_uri cuts this buffer. */
+	char *urlbuf;
+	const char *host, *path;
+	int port;
+	bool tls;
+	char *path_slash;
+
+	struct strbuf rx;
+	struct link_msg *q_head, *q_tail;
+	size_t q_len;
+
+	int sig_pipe[2];
+	struct lws *stdin_wsi, *sig_wsi;
+};
+
+/* The self-pipe's write end, for the signal handler (one link per process). */
+static volatile int link_sig_fd = -1;
+
+static const int backoff_ms_table[] = { 1000, 2000, 4000, 8000, 16000, 30000 };
+
+int link_backoff_ms(unsigned attempt)
+{
+	size_t n = BATON_ARRAY_LEN(backoff_ms_table);
+	return backoff_ms_table[attempt < n ? attempt : n - 1];
+}
+
+static void set_state(struct link *l, enum link_state st, int64_t retry_at, const char *why)
+{
+	l->state = st;
+	if (l->cb.on_state)
+		l->cb.on_state(l->cb.user, st, retry_at, why);
+}
+
+static void q_clear(struct link *l)
+{
+	for (struct link_msg *m = l->q_head, *n; m; m = n) {
+		n = m->next;
+		free(m);
+	}
+	l->q_head = l->q_tail = NULL;
+	l->q_len = 0;
+}
+
+static void connect_cb(lws_sorted_usec_list_t *sul);
+
+static void schedule_retry(struct link *l, const char *why)
+{
+	int ms;
+	int64_t at;
+
+	l->wsi = NULL;
+	q_clear(l);
+	sb_reset(&l->rx);
+	if (l->give_up || l->stop) {
+		set_state(l, LINK_OFFLINE, 0, l->give_up_why[0] ? l->give_up_why : why);
+		return;
+	}
+	if (l->opened_at && time_now_ms() - l->opened_at >= LINK_STABLE_MS)
+		l->attempt = 0;
+	l->opened_at = 0;
+	ms = link_backoff_ms(l->attempt);
+	/* Jitter, so a hub restart is not met by every console at once. */
+	ms += (int)rand_below((uint32_t)ms / 5 + 1);
+	if (l->attempt < 100)
+		l->attempt++;
+	at = time_now_ms() + ms;
+	lws_sul_schedule(l->ctx, 0, &l->sul_connect, connect_cb, (lws_usec_t)ms * LWS_US_PER_MS);
+	set_state(l, LINK_RETRY_WAIT, at, why);
+}
+
+static void connect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_connect);
+	struct lws_client_connect_info i;
+	static const lws_retry_bo_t idle = {
+		.secs_since_valid_ping = LINK_PING_S,
+		.secs_since_valid_hangup = LINK_HANGUP_S,
+	};
+
+	if (l->stop || l->give_up)
+		return;
+	memset(&i, 0, sizeof i);
+	i.context = l->ctx;
+	i.vhost = l->vh;
+	i.address = l->host;
+	i.port = l->port;
+	i.path = l->path_slash;
+	i.host = l->host;
+	i.origin = l->host;
+	i.protocol = PROTO_SUBPROTOCOL;
+	i.local_protocol_name = "baton";
+	i.pwsi = &l->wsi;
+	i.opaque_user_data = l;
+	i.retry_and_idle_policy = &idle;
+	if (l->tls) {
+		i.ssl_connection = LCCSCF_USE_SSL;
+		if (l->opts.insecure)
+			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+					    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+	}
+	l->close_why[0] = '\0';
+	set_state(l, LINK_CONNECTING, 0, NULL);
+	if (!lws_client_connect_via_info(&i))
+		schedule_retry(l, "could not start connecting");
+}
+
+static void tick_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_tick);
+
+	if (l->cb.on_tick)
+		l->cb.on_tick(l->cb.user, time_now_ms());
+	lws_sul_schedule(l->ctx, 0, &l->sul_tick, tick_cb, LWS_US_PER_SEC);
+}
+
+static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct link *l = lws_get_opaque_user_data(wsi);
+
+	(void)user;
+	switch (reason) {
+	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+		char why[200];
+		snprintf(why, sizeof why, "cannot reach the hub: %s",
+			 in ? (const char *)in : "connection failed");
+		if (l)
+			schedule_retry(l, why);
+		break;
+	}
+	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		if (!l)
+			break;
+		l->opened_at = time_now_ms();
+		sb_reset(&l->rx);
+		set_state(l, LINK_OPEN, 0, NULL);
+		break;
+	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (!l)
+			break;
+		if (l->rx.len + len > LINK_RX_MAX) {
+			log_warn("link: a frame from the hub is larger than %u bytes; reconnecting",
+				 LINK_RX_MAX);
+			snprintf(l->close_why, sizeof l->close_why, "a frame from the hub was too large");
+			return -1;
+		}
+		sb_add(&l->rx, in, len);
+		if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+			if (l->cb.on_text)
+				l->cb.on_text(l->cb.user, sb_str(&l->rx), l->rx.len);
+			sb_reset(&l->rx);
+		}
+		break;
+	case LWS_CALLBACK_CLIENT_WRITEABLE: {
+		struct link_msg *m;
+		if (!l || l->give_up || l->stop)
+			return -1;
+		m = l->q_head;
+		if (!m)
+			break;
+		if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len) {
+			snprintf(l->close_why, sizeof l->close_why, "writing to the hub failed");
+			return -1;
+		}
+		l->q_head = m->next;
+		if (!l->q_head)
+			l->q_tail = NULL;
+		l->q_len--;
+		free(m);
+		if (l->q_head)
+			lws_callback_on_writable(wsi);
+		break;
+	}
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		if (l && len >= 2) {
+			const unsigned char *p = in;
+			unsigned code = (unsigned)p[0] << 8 | p[1];
+			char *words = text_sanitize_line((const char *)p + 2, len - 2, NULL);
+			snprintf(l->close_why, sizeof l->close_why, "the hub closed the connection (%u%s%s)",
+				 code, *words ? ": " : "", words);
+			free(words);
+			if (code == 4401 || code == 1008) {
+				l->give_up = true;
+				snprintf(l->give_up_why, sizeof l->give_up_why,
+					 "the hub refused your token: check the token file, then restart baton");
+			}
+		}
+		break;
+	case LWS_CALLBACK_CLIENT_CLOSED:
+		if (l)
+			schedule_retry(l, l->close_why[0] ? l->close_why : "the connection was lost");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	struct link *l = lws_get_opaque_user_data(wsi);
+
+	(void)user;
+	(void)in;
+	(void)len;
+	if (!l)
+		return 0;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		if (wsi == l->sig_wsi) {
+			unsigned char sigs[32];
+			ssize_t n = read(l->sig_pipe[0], sigs, sizeof sigs);
+			for (ssize_t k = 0; k < n; k++)
+				if (l->cb.on_signal)
+					l->cb.on_signal(l->cb.user, sigs[k]);
+		} else if (wsi == l->stdin_wsi) {
+			if (l->cb.on_stdin)
+				l->cb.on_stdin(l->cb.user, false);
+		}
+		break;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		if (wsi == l->stdin_wsi) {
+			l->stdin_wsi = NULL;
+			if (l->cb.on_stdin)
+				l->cb.on_stdin(l->cb.user, true);
+		} else if (wsi == l->sig_wsi) {
+			l->sig_wsi = NULL;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+	{ "baton", cb_ws, 0, 65536, 0, NULL, 0 },
+	{ "baton-raw", cb_raw, 0, 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+static void lws_log_emit(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	if (level & LLL_ERR)
+		log_warn("lws: %.*s", (int)n, line);
+	else
+		log_debug("lws: %.*s", (int)n, line);
+}
+
+static struct lws *adopt_fd(struct link *l, int fd)
+{
+	lws_sock_file_fd_type u;
+	struct lws *w;
+
+	u.filefd = (lws_filefd_type)(intptr_t)fd;
+	w = lws_adopt_descriptor_vhost(l->vh, LWS_ADOPT_RAW_FILE_DESC, u, "baton-raw", NULL);
+	if (w)
+		lws_set_opaque_user_data(w, l);
+	return w;
+}
+
+static int parse_url(struct link *l, const char *url, char *err, size_t errlen)
+{
+	const char *prot = NULL, *ads = NULL, *path = NULL;
+	int port = 0;
+
+	l->urlbuf = xstrdup(url);
+	if (lws_parse_uri(l->urlbuf, &prot, &ads, &port, &path) || !ads || !*ads) {
+		snprintf(err, errlen, "\"%s\" is not a hub URL; write ws://HOST:PORT/v1/stream or wss://…", url);
+		return -1;
+	}
+	if (strcmp(prot, "ws") == 0) {
+		l->tls = false;
+	} else if (strcmp(prot, "wss") == 0) {
+		l->tls = true;
+	} else {
+		snprintf(err, errlen, "\"%s\": the URL must start with ws:// or wss://", url);
+		return -1;
+	}
+	/* lws_parse_uri defaults the port from the scheme name it knows (http/https). */
+	if (!strstr(url + strlen(prot) + 3, ":") || port <= 0)
+		port = l->tls ? 443 : 80;
+	{
+		/* An explicit port after the host wins. */
+		const char *h = url + strlen(prot) + 3;
+		const char *colon = strchr(h, ':'), *slash = strchr(h, '/');
+		if (colon && (!slash || colon < slash))
+			port = atoi(colon + 1);
+	}
+	if (port <= 0 || port > 65535) {
+		snprintf(err, errlen, "\"%s\": the port must be 1-65535", url);
+		return -1;
+	}
+	l->host = ads;
+	l->port = port;
+	l->path = path;
+	l->path_slash = xasprintf("/%s", path ? path : "");
+	return 0;
+}
+
+struct link *link_new(const struct link_opts *opts, const struct link_cb *cb, char *err, size_t errlen)
+{
+	struct link *l = xcalloc(1, sizeof *l);
+	struct lws_context_creation_info info;
+
+	l->opts = *opts;
+	l->cb = *cb;
+	l->sig_pipe[0] = l->sig_pipe[1] = -1;
+	sb_init(&l->rx);
+	if (parse_url(l, opts->url, err, errlen) < 0)
+		goto fail;
+
+	lws_set_log_level(LLL_ERR, lws_log_emit);
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.fd_limit_per_thread = 64;
+	if (opts->ca_file) {
+		info.client_ssl_ca_filepath = opts->ca_file;
+	} else if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0) {
+		/* Debian's bundle; lws's built-in default path does not point at it. */
+		info.client_ssl_ca_filepath = "/etc/ssl/certs/ca-certificates.crt";
+	}
+	l->ctx = lws_create_context(&info);
+	if (!l->ctx) {
+		snprintf(err, errlen, "libwebsockets could not start (see the log)");
+		goto fail;
+	}
+	l->vh = lws_get_vhost_by_name(l->ctx, "default");
+	if (!l->vh) {
+		snprintf(err, errlen, "libwebsockets has no default vhost");
+		goto fail;
+	}
+	if (opts->adopt_stdin) {
+		l->stdin_wsi = adopt_fd(l, 0);
+		if (!l->stdin_wsi) {
+			snprintf(err, errlen, "cannot watch the keyboard (stdin) in the loop");
+			goto fail;
+		}
+	}
+	return l;
+fail:
+	link_free(l);
+	return NULL;
+}
+
+static void sig_handler(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+
+	if (link_sig_fd >= 0) {
+		ssize_t r = write(link_sig_fd, &b, 1);
+		(void)r;	/* a full pipe already holds a wake-up */
+	}
+	errno = saved;
+}
+
+int link_install_signals(struct link *l, char *err, size_t errlen)
+{
+	static const int sigs[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	if (l->sig_pipe[0] < 0) {
+		if (pipe2(l->sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+			snprintf(err, errlen, "cannot create the signal pipe: %s", strerror(errno));
+			return -1;
+		}
+		l->sig_wsi = adopt_fd(l, l->sig_pipe[0]);
+		if (!l->sig_wsi) {
+			snprintf(err, errlen, "cannot watch signals in the loop");
+			return -1;
+		}
+		link_sig_fd = l->sig_pipe[1];
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = sig_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < BATON_ARRAY_LEN(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+void link_free(struct link *l)
+{
+	if (!l)
+		return;
+	link_sig_fd = -1;
+	l->stop = true;
+	if (l->ctx) {
+		lws_sul_cancel(&l->sul_connect);
+		lws_sul_cancel(&l->sul_tick);
+		lws_context_destroy(l->ctx);
+	}
+	q_clear(l);
+	sb_free(&l->rx);
+	if (l->sig_pipe[0] >= 0)
+		close(l->sig_pipe[0]);
+	if (l->sig_pipe[1] >= 0)
+		close(l->sig_pipe[1]);
+	free(l->urlbuf);
+	free(l->path_slash);
+	free(l);
+}
+
+int link_run(struct link *l)
+{
+	int rc = 0;
+
+	lws_sul_schedule(l->ctx, 0, &l->sul_connect, connect_cb, 1);
+	lws_sul_schedule(l->ctx, 0, &l->sul_tick, tick_cb, LWS_US_PER_SEC);
+	while (!l->stop) {
+		if (lws_service(l->ctx, 0) < 0) {
+			rc = -1;
+			break;
+		}
+		if (l->cb.on_pass_end)
+			l->cb.on_pass_end(l->cb.user);
+	}
+	return rc;
+}
+
+void link_stop(struct link *l)
+{
+	l->stop = true;
+	if (l->ctx)
+		lws_cancel_service(l->ctx);
+}
+
+int link_send(struct link *l, const char *buf, size_t len)
+{
+	struct link_msg *m;
+
+	if (l->state != LINK_OPEN || !l->wsi)
+		return -1;
+	m = xmalloc(sizeof *m + LWS_PRE + len);
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf + LWS_PRE, buf, len);
+	if (l->q_tail)
+		l->q_tail->next = m;
+	else
+		l->q_head = m;
+	l->q_tail = m;
+	l->q_len++;
+	lws_callback_on_writable(l->wsi);
+	return 0;
+}
+
+size_t link_queued(const struct link *l)
+{
+	return l->q_len;
+}
+
+bool link_is_open(const struct link *l)
+{
+	return l->state == LINK_OPEN && l->wsi;
+}
+
+enum link_state link_state(const struct link *l)
+{
+	return l->state;
+}
+
+void link_give_up(struct link *l, const char *why)
+{
+	l->give_up = true;
+	snprintf(l->give_up_why, sizeof l->give_up_why, "%s", why ? why : "offline");
+	lws_sul_cancel(&l->sul_connect);
+	if (l->wsi)
+		lws_set_timeout(l->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+	else
+		set_state(l, LINK_OFFLINE, 0, l->give_up_why);
+}
+
+void link_reconnect(struct link *l, const char *why)
+{
+	snprintf(l->close_why, sizeof l->close_why, "%s", why ? why : "reconnecting");
+	if (l->wsi)
+		lws_set_timeout(l->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
