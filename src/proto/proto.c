@@ -227,7 +227,7 @@ static void err_set(struct proto_err *err, int code, const char *fmt, ...)
 static int fail(struct dctx *c, const char *fmt, ...) BATON_PRINTF(2, 3);
 static int fail(struct dctx *c, const char *fmt, ...)
 {
-	char path[160], what[160];
+	char path[160], what[256];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -238,13 +238,14 @@ static int fail(struct dctx *c, const char *fmt, ...)
 	return -1;
 }
 
-/* A value quoted in an error message: short, printable ASCII only. */
-static void quote(char *out, size_t size, const char *s)
+/* A value quoted in an error message: short, printable ASCII only. Double
+ * quotes become '?' too when the message puts the value inside them. */
+static void quote(char *out, size_t size, const char *s, bool keep_quotes)
 {
 	size_t i = 0;
 
 	for (; *s && i + 4 < size; s++)
-		out[i++] = (*s >= 0x20 && *s < 0x7f && *s != '"') ? *s : '?';
+		out[i++] = (*s >= 0x20 && *s < 0x7f && (*s != '"' || keep_quotes)) ? *s : '?';
 	if (*s) {
 		out[i++] = '.';
 		out[i++] = '.';
@@ -314,10 +315,11 @@ static int decode_str(struct dctx *c, const struct proto_field *f, json_t *v, co
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	/* Bytes >= characters, so only long strings need counting. */
-	if (n > (size_t)f->max && utf8_chars(s, n) > (size_t)f->max)
-		return fail(c, "longer than %lld characters", (long long)f->max);
+	/* The charset first: for a currency or an id it says more than a length. */
 	if (!charset_ok((int)f->min, s, n))
 		return fail(c, "expected %s", charset_words[f->min]);
+	if (n > (size_t)f->max && utf8_chars(s, n) > (size_t)f->max)
+		return fail(c, "longer than %lld characters", (long long)f->max);
 	*out = proto_arena_strndup(c->a, s, n);
 	return 0;
 }
@@ -335,9 +337,13 @@ static int decode_field(struct dctx *c, const struct proto_field *f, json_t *v, 
 		if (!json_is_integer(v))
 			return fail(c, "expected an integer");
 		json_int_t x = json_integer_value(v);
-		if (f->min <= f->max && (x < f->min || x > f->max))
+		if (f->min <= f->max && (x < f->min || x > f->max)) {
+			if (f->max == INT64_MAX)	/* no upper bound worth printing */
+				return fail(c, "%lld is out of range (%lld or more)", (long long)x,
+					    (long long)f->min);
 			return fail(c, "%lld is out of range (%lld to %lld)", (long long)x,
 				    (long long)f->min, (long long)f->max);
+		}
 		*(int64_t *)p = x;
 		return 0;
 	}
@@ -361,16 +367,21 @@ static int decode_field(struct dctx *c, const struct proto_field *f, json_t *v, 
 			return fail(c, "expected an RFC 3339 time such as 2026-11-22T03:14:07.123Z");
 		return 0;
 	case PK_ENUM: {
-		if (!json_is_string(v))
-			return fail(c, "expected a string");
-		int e = proto_enum_parse(f->enums, json_string_value(v));
-		if (e == PROTO_UNKNOWN && !(f->flags & PF_OPEN)) {
+		int e = json_is_string(v) ? proto_enum_parse(f->enums, json_string_value(v))
+					  : PROTO_UNKNOWN;
+		if (!json_is_string(v) || (e == PROTO_UNKNOWN && !(f->flags & PF_OPEN))) {
 			char q[40];
 			struct strbuf sb = STRBUF_INIT;
-			quote(q, sizeof q, json_string_value(v));
 			for (int i = 0; f->enums[i]; i++)
 				sb_addf(&sb, "%s%s", i ? ", " : "", f->enums[i]);
-			fail(c, "unknown value \"%s\" (expected one of %s)", q, sb_str(&sb));
+			if (json_is_string(v)) {
+				quote(q, sizeof q, json_string_value(v), false);
+				fail(c, "unknown value \"%s\" (expected one of %s)", q, sb_str(&sb));
+			} else if (f->flags & PF_OPEN) {
+				fail(c, "expected a string");	/* open: the list is not the point */
+			} else {
+				fail(c, "expected a string, one of %s", sb_str(&sb));
+			}
 			sb_free(&sb);
 			return -1;
 		}
@@ -711,12 +722,30 @@ struct proto_frame *proto_frame_decode(const char *buf, size_t len, size_t max_b
 		err_set(err, PROTO_ERR_TOO_LARGE, "frame is %zu bytes; the limit is %zu", len, max_bytes);
 		return NULL;
 	}
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (len == 0) {
+		err_set(err, PROTO_ERR_BAD_REQUEST, "empty frame; expected a JSON object");
+		return NULL;
+	}
+	/* DECODE_ANY so that a bare string or number gets the same "expected a
+	 * JSON object" as an array does, not a parser message. */
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!root) {
 		char q[100];
-		quote(q, sizeof q, je.text);
-		err_set(err, PROTO_ERR_BAD_REQUEST, "invalid JSON at line %d column %d: %s",
-			je.line, je.column, q);
+		const char *what = "invalid JSON";
+		switch (json_error_code(&je)) {
+		case json_error_invalid_utf8:
+			what = "invalid UTF-8";
+			break;
+		case json_error_null_character:
+			/* jansson's text names its own flag; say what the sender can fix. */
+			snprintf(je.text, sizeof je.text, "a string contains \\u0000, which is not allowed");
+			break;
+		default:
+			break;
+		}
+		quote(q, sizeof q, je.text, true);
+		err_set(err, PROTO_ERR_BAD_REQUEST, "%s at line %d column %d: %s", what, je.line,
+			je.column, q);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
@@ -735,7 +764,7 @@ struct proto_frame *proto_frame_decode(const char *buf, size_t len, size_t max_b
 	type = proto_enum_parse(proto_enum_frame_type, json_string_value(jt));
 	if (type == PROTO_UNKNOWN) {
 		char q[40];
-		quote(q, sizeof q, json_string_value(jt));
+		quote(q, sizeof q, json_string_value(jt), false);
 		err_set(err, PROTO_ERR_BAD_REQUEST, "type: unknown frame type \"%s\"", q);
 		goto out;
 	}
@@ -744,6 +773,13 @@ struct proto_frame *proto_frame_decode(const char *buf, size_t len, size_t max_b
 	if (decode_obj(&c, frame_types[type], root, &f->u) < 0) {
 		if (type == PROTO_FRAME_CMD && f->u.cmd.cmd_id)
 			snprintf(err->cmd_id, sizeof err->cmd_id, "%s", f->u.cmd.cmd_id);
+		const char *op = json_string_value(json_object_get(root, "op"));
+		if (err->code == PROTO_ERR_UNKNOWN_OP && op) {
+			/* Only the frame still has the op's text: name it for the sender. */
+			char q[64];
+			quote(q, sizeof q, op, false);
+			err_set(err, PROTO_ERR_UNKNOWN_OP, "op: unknown operation \"%s\"", q);
+		}
 		proto_frame_free(f);
 		f = NULL;
 	}
