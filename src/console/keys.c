@@ -70,7 +70,9 @@ static int keys_normalize_cp(unsigned cp)
 {
 	switch (cp) {
 	case 9: return KEYS_FN | KEYS_K_TAB;
-	case 10: case 13: return KEYS_FN | KEYS_K_ENTER;
+	/* Only CR is Enter (the ui runs with nonl()); LF stays ctrl-j, the
+	 * newline key of the compose area. */
+	case 13: return KEYS_FN | KEYS_K_ENTER;
 	case 8: case 127: return KEYS_FN | KEYS_K_BACKSPACE;
 	case 27: return KEYS_FN | KEYS_K_ESC;
 	default: return (int)cp;

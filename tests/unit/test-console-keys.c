@@ -25,7 +25,7 @@ static void test_parse_names(void)
 		{ "ctrl-z", 26, "ctrl-z" }, { "control-w", 23, "ctrl-w" },
 		{ "ctrl-i", KEYS_FN | KEYS_K_TAB, "tab" }, { "ctrl-m", KEYS_FN | KEYS_K_ENTER, "enter" },
 		{ "ctrl-[", KEYS_FN | KEYS_K_ESC, "esc" }, { "ctrl-h", KEYS_FN | KEYS_K_BACKSPACE, "backspace" },
-		{ "ctrl-_", 31, "ctrl-_" }, { "ctrl-]", 29, "ctrl-]" },
+		{ "ctrl-_", 31, "ctrl-_" }, { "ctrl-j", 10, "ctrl-j" }, { "ctrl-]", 29, "ctrl-]" },
 		{ "meta-x", KEYS_META | 'x', "meta-x" }, { "alt-x", KEYS_META | 'x', "meta-x" },
 		{ "M-b", KEYS_META | 'b', "meta-b" }, { "meta-ctrl-a", KEYS_META | 1, "meta-ctrl-a" },
 		{ "ctrl-meta-a", KEYS_META | 1, "meta-ctrl-a" },
@@ -126,7 +126,7 @@ static void test_from_curses(void)
 	CHECK_INT(keys_from_curses(OK, 0x15F, false), 0x15F);
 	CHECK_INT(keys_from_curses(OK, 1, false), 1);
 	CHECK_INT(keys_from_curses(OK, '\r', false), KEYS_FN | KEYS_K_ENTER);
-	CHECK_INT(keys_from_curses(OK, '\n', false), KEYS_FN | KEYS_K_ENTER);
+	CHECK_INT(keys_from_curses(OK, '\n', false), 10);
 	CHECK_INT(keys_from_curses(OK, '\t', false), KEYS_FN | KEYS_K_TAB);
 	CHECK_INT(keys_from_curses(OK, 127, false), KEYS_FN | KEYS_K_BACKSPACE);
 	CHECK_INT(keys_from_curses(OK, 8, false), KEYS_FN | KEYS_K_BACKSPACE);
