@@ -2,7 +2,10 @@
  * fuzz-text.c: libFuzzer target for the untrusted-text module.
  *
  * For any input bytes:
- *   - text_sanitize's output is valid UTF-8 (checked here by an independent
+ *   - text_sanitize's output is exactly what ref_sanitize (the rules, one
+ *     code point at a time, no fast paths) gives, and text_utf8_count agrees
+ *     with a reference count of maximal subparts;
+ *   - that output is valid UTF-8 (checked here by an independent
  *     decoder, not by text_utf8_valid) and holds no C0 control but newline
  *     and tab, no DEL, no C1 control, no ESC and no bidi control;
  *   - sanitizing is idempotent, and text_sanitize_line gives the same bytes
@@ -71,6 +74,137 @@ static int ref_is_bidi(uint32_t c)
 	       c == 0x200E || c == 0x200F || c == 0x061C;
 }
 
+/*
+ * The length of the maximal subpart at s (ill-formed there): the longest
+ * prefix that some continuation bytes would make well-formed, found by
+ * trying completions with ref_decode rather than by a table.
+ */
+static size_t ref_subpart(const uint8_t *s, size_t len)
+{
+	size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
+	uint8_t buf[4];
+	uint32_t c;
+
+	for (size_t k = n - 1 < len ? n - 1 : len; k >= 1; k--) {
+		memcpy(buf, s, k);
+		memset(buf + k, 0x80, n - k);
+		if (k >= 2 && ref_decode(buf, n, &c))
+			return k;
+		if (k == 1)
+			for (unsigned b = 0x80; b <= 0xBF; b++) {
+				buf[1] = (uint8_t)b;
+				if (ref_decode(buf, n, &c))
+					return 1;
+			}
+	}
+	return 1;
+}
+
+struct ref_tok {
+	uint32_t cp;	/* 0xFFFFFFFF: ill-formed */
+	size_t off, len;
+};
+
+/* Control-string body from token t: returns the token after it. */
+static size_t ref_string_end(const struct ref_tok *tk, size_t nt, size_t t)
+{
+	for (; t < nt; t++) {
+		if (tk[t].cp == 0x07 || tk[t].cp == 0x9C)
+			return t + 1;
+		if (tk[t].cp == 0x1B) {
+			if (t + 1 == nt)
+				return nt;
+			return tk[t + 1].cp == '\\' ? t + 2 : t;
+		}
+	}
+	return nt;
+}
+
+static size_t ref_csi_end(const struct ref_tok *tk, size_t nt, size_t t)
+{
+	while (t < nt && tk[t].cp >= 0x20 && tk[t].cp <= 0x3F)
+		t++;
+	if (t < nt && tk[t].cp >= 0x40 && tk[t].cp <= 0x7E)
+		t++;
+	return t;
+}
+
+/*
+ * The sanitizer's specification, code point by code point with no fast
+ * path: what text_sanitize must produce exactly.
+ */
+static void ref_sanitize(const uint8_t *s, size_t len, struct strbuf *out)
+{
+	struct ref_tok *tk = xcalloc(len + 1, sizeof(*tk));
+	size_t nt = 0, i = 0, t = 0;
+	char u[4];
+
+	while (i < len) {
+		uint32_t c;
+		size_t k = ref_decode(s + i, len - i, &c);
+		if (k == 0) {
+			k = ref_subpart(s + i, len - i);
+			c = 0xFFFFFFFFu;
+		}
+		tk[nt++] = (struct ref_tok){ c, i, k };
+		i += k;
+	}
+	while (t < nt) {
+		uint32_t c = tk[t].cp, ph = 0;
+		size_t next = t + 1;
+		if (c == 0x1B) {
+			ph = 0x241B;
+			if (next < nt) {
+				uint32_t d = tk[next].cp;
+				if (d == '[')
+					next = ref_csi_end(tk, nt, next + 1);
+				else if (d == ']' || d == 'P' || d == 'X' || d == '^' || d == '_')
+					next = ref_string_end(tk, nt, next + 1);
+				else if (d >= 0x20 && d <= 0x2F) {
+					while (next < nt && tk[next].cp >= 0x20 && tk[next].cp <= 0x2F)
+						next++;
+					if (next < nt && tk[next].cp >= 0x30 && tk[next].cp <= 0x7E)
+						next++;
+				} else if (d >= 0x30 && d <= 0x7E)
+					next++;
+			}
+		} else if (c == 0x9B) {
+			ph = 0x241B;
+			next = ref_csi_end(tk, nt, next);
+		} else if (c == 0x9D || c == 0x90 || c == 0x98 || c == 0x9E || c == 0x9F) {
+			ph = 0x241B;
+			next = ref_string_end(tk, nt, next);
+		} else if (c == 0xFFFFFFFFu || (c >= 0x80 && c <= 0x9F)) {
+			ph = 0xFFFD;
+		} else if (c == 0x7F) {
+			ph = 0x2421;
+		} else if (c < 0x20 && c != '\n' && c != '\t') {
+			ph = 0x2400 + c;
+		} else if (ref_is_bidi(c)) {
+			ph = 0x2E2E;
+		}
+		if (ph)
+			sb_add(out, u, text_utf8_put(ph, u));
+		else
+			sb_add(out, s + tk[t].off, tk[t].len);
+		t = next;
+	}
+	free(tk);
+}
+
+static size_t ref_count(const uint8_t *s, size_t len)
+{
+	size_t i = 0, count = 0;
+	uint32_t c;
+
+	while (i < len) {
+		size_t k = ref_decode(s + i, len - i, &c);
+		i += k ? k : ref_subpart(s + i, len - i);
+		count++;
+	}
+	return count;
+}
+
 static void check_clean(const char *p, size_t n)
 {
 	const uint8_t *s = (const uint8_t *)p;
@@ -132,6 +266,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	out = text_sanitize(in, size, &n);
 	check_clean(out, n);
+	struct strbuf want = STRBUF_INIT;
+	ref_sanitize(data, size, &want);
+	FUZZ_ASSERT(want.len == n && memcmp(sb_str(&want), out, n) == 0);
+	sb_free(&want);
+	FUZZ_ASSERT(text_utf8_count(in, size) == ref_count(data, size));
 	FUZZ_ASSERT(text_utf8_valid(out, n));
 	FUZZ_ASSERT(text_utf8_count(out, n) <= n);
 
