@@ -94,8 +94,12 @@ size_t text_wrap(const char *s, size_t len, size_t cols, struct text_line *lines
 				start = i;
 				break;
 			} else {
+				/* Wider than the whole line: alone on one, and the
+				 * spaces after it go as at any other break. */
 				wrap_emit(&ws, start, n, cw);
 				start = i + n;
+				while (start < len && p[start] == ' ')
+					start++;
 			}
 			/*
 			 * The break used up the end of the line. If the paragraph
