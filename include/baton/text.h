@@ -8,9 +8,11 @@
  * control: each is replaced by a visible placeholder (see TEXT_PH_*), so an
  * agent sees that something was there.
  *
- * Widths are terminal columns, from one table (text_cp_width): East Asian
- * wide and fullwidth and emoji are 2, combining marks and zero-width
- * characters 0, everything else 1.
+ * Widths are terminal columns, from one table (text_cp_width, generated
+ * from the Unicode data by src/text/gen-width.py): East Asian wide and
+ * fullwidth and emoji are 2, combining marks and zero-width characters 0,
+ * everything else 1. An emoji ZWJ sequence counts 2 per emoji and 0 per ZWJ
+ * (a family of three is 6), which never underestimates what a terminal draws.
  */
 #ifndef BATON_TEXT_H
 #define BATON_TEXT_H
