@@ -12,7 +12,8 @@
  * from the Unicode data by src/text/gen-width.py): East Asian wide and
  * fullwidth and emoji are 2, combining marks and zero-width characters 0,
  * everything else 1. An emoji ZWJ sequence counts 2 per emoji and 0 per ZWJ
- * (a family of three is 6), which never underestimates what a terminal draws.
+ * (a family of three is 6), so text cannot run past the edge on terminals
+ * that draw the emoji one by one.
  */
 #ifndef BATON_TEXT_H
 #define BATON_TEXT_H
