@@ -293,7 +293,11 @@ void text_sanitize_into(struct strbuf *out, const char *src, size_t len)
 			sb_grow(out, 3 + (len - i));
 			d = out->buf;
 		}
-		o += text_utf8_put(ph, d + o);
+		/* Every placeholder is in U+0800..U+FFFF: three bytes. */
+		d[o] = (char)(0xE0 | (ph >> 12));
+		d[o + 1] = (char)(0x80 | ((ph >> 6) & 0x3F));
+		d[o + 2] = (char)(0x80 | (ph & 0x3F));
+		o += 3;
 	}
 	if (i > run)	/* s may be NULL when len is 0 */
 		memcpy(d + o, s + run, i - run);
