@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "test.h"
+/* The generated table itself, to check its shape (src/text/gen-width.py). */
+#include "../../src/text/width-table.h"
 
 /* Placeholders as UTF-8, to write expected output readably. */
 #define PH_ESC  "\xe2\x90\x9b"	/* U+241B ␛ */
@@ -615,6 +617,30 @@ static void run_wrap_cases(void)
 	}
 }
 
+/* Binary search needs sorted, disjoint ranges; widths are 0 or 2 (1 is the
+ * default and not listed). A regenerated table that breaks this fails here. */
+static void test_width_table_shape(void)
+{
+	const size_t n = BATON_ARRAY_LEN(text_width_table);
+
+	CHECK(n > 100);
+	for (size_t i = 0; i < n; i++) {
+		const struct text_width_range *r = &text_width_table[i];
+		CHECK(r->lo <= r->hi);
+		CHECK(r->hi <= 0x10FFFF);
+		CHECK(r->width == 0 || r->width == 2);
+		CHECK(r->lo >= TEXT_WIDTH_FIRST_SPECIAL);
+		if (i > 0)
+			CHECK(text_width_table[i - 1].hi < r->lo);
+		/* The search finds both ends of every range. */
+		CHECK_INT(text_cp_width(r->lo), r->width);
+		CHECK_INT(text_cp_width(r->hi), r->width);
+	}
+	/* Non-scalar values are unsafe and never decoded. */
+	CHECK(text_is_unsafe(0xD800));
+	CHECK(text_is_unsafe(0x110000));
+}
+
 static void run_all(void)
 {
 	run_sanitize_cases();
@@ -634,6 +660,7 @@ int main(void)
 	static const struct test tests[] = {
 		TEST(test_sanitize_api),
 		TEST(test_utf8_put),
+		TEST(test_width_table_shape),
 	};
 
 	run_all();
