@@ -27,6 +27,7 @@ struct link;
 struct outbox;
 struct ui;
 struct notify;
+struct app_priv;
 
 /* app_run flags */
 #define APP_RUN_CONFIRMED   (1u << 0)	/* the agent said yes in the money dialog */
@@ -46,7 +47,30 @@ struct app {
 	int exit_code;
 	char store_error[200];	/* last store problem for the status bar ("" if none) */
 	unsigned flags;		/* APP_RUN_HEADLESS when run with -e */
+	struct app_priv *priv;	/* app.c's own bookkeeping */
 };
+
+/* What main.c resolved from the command line, environment and config. */
+struct app_opts {
+	const char *url;
+	const char *token;	/* the token itself (read from the token file; never logged) */
+	bool insecure;
+	const char *headless;	/* -e COMMANDS, or NULL for the screen */
+	int timeout_s;		/* -e: give up waiting after this long (0: default 30) */
+	const char *db_path;	/* NULL: store_default_path() */
+};
+
+/*
+ * Opens everything: model, local store (a failure is reported in
+ * store_error and the console runs without it), painting from the store,
+ * the outbox, the loop and, unless headless, the screen and notifications.
+ * Returns 0 or -1 with err.
+ */
+int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen);
+/* Runs the loop until quit. Returns the exit code. */
+int app_loop(struct app *app);
+/* Flushes drafts, restores the terminal, frees everything. */
+void app_close(struct app *app);
 
 /*
  * Runs a command line (one or more commands separated by ';'). Each command

@@ -56,6 +56,8 @@ int64_t store_last_seq(const struct store *st);
  * and seq are dropped (they were another view); drafts stay; the outbox is
  * dropped (its cmd_ids belong to the other agent) and *dropped_cmds says how
  * many commands went. Also saves the agent and limits for painting at start.
+ * Returns 1 if the store was reset (the caller resets its state and
+ * resumes from scratch), 0 if it was already this identity's, -1 on error.
  */
 int store_bind_identity(struct store *st, const char *url, const struct proto_welcome *w,
 			size_t *dropped_cmds, char *err, size_t errlen);

@@ -589,10 +589,13 @@ int store_bind_identity(struct store *st, const char *url, const struct proto_we
 	char *agent = NULL, *limits = NULL;
 	int rc = -1;
 
+	bool reset = false;
+
 	*dropped_cmds = 0;
 	if (exec(st, "BEGIN IMMEDIATE", err, errlen) < 0)
 		goto out;
 	if (old && strcmp(old, id) != 0) {
+		reset = true;
 		sqlite3_stmt *s;
 		if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM outbox", -1, &s, NULL) == SQLITE_OK) {
 			if (sqlite3_step(s) == SQLITE_ROW)
@@ -616,7 +619,7 @@ int store_bind_identity(struct store *st, const char *url, const struct proto_we
 		goto rollback;
 	if (exec(st, "COMMIT", err, errlen) < 0)
 		goto rollback;
-	rc = 0;
+	rc = reset ? 1 : 0;
 	goto out;
 rollback:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
