@@ -142,4 +142,69 @@ const char *demo_customer_address(const struct demo_world *w, const char *custom
 /* The demo shop's returns warehouse, for the "to" block; same convention. */
 const char *demo_returns_address(const char *lines[4]);
 
+/* ---- the language packs (demo-text.c), used by demo-data.c ----
+ *
+ * All words of the demo world live in one table, a pack per language, so a
+ * sixth language is one more initializer. Templates use {placeholders}:
+ * {first} {name} {order} {item} {size} {percent} {amount} {days} {carrier}
+ * {tracking} {code} {rma} {email} {shop} {details}; an unknown one is left
+ * as it is. Lists are NULL-terminated; "variants" are alternatives of which
+ * one is picked.
+ */
+enum demo_lang { DEMO_LANG_EN, DEMO_LANG_TR, DEMO_LANG_PL, DEMO_LANG_NL, DEMO_LANG_DE,
+		 DEMO_LANG__COUNT };
+
+enum demo_phrase {
+	DP_BOT_GREETING,	/* bot: hello, how can I help */
+	DP_BOT_HANDOFF,		/* bot: a colleague takes over */
+	DP_ASK_HUMAN,		/* customer: a person, please */
+	DP_R_ORDER,		/* customer: gives {order} */
+	DP_R_EMAIL,		/* customer: gives {email} */
+	DP_R_CODE_THANKS,	/* customer: thanks for {code} */
+	DP_R_REFUND_WHEN,	/* customer: when does the refund arrive */
+	DP_R_LABEL_THANKS,	/* customer: got the label, will send the parcel */
+	DP_R_WAIT,		/* customer: OK, I'll wait */
+	DP_R_YES,		/* customer: yes */
+	DP_R_OK,		/* customer: that works for me */
+	DP_R_THANKS,		/* customer: thanks */
+	DP_R_BYE,		/* customer: that's all, goodbye */
+	DP_R_UNHAPPY,		/* customer: not good enough */
+	DP_C_RESOLVED,		/* bot closing, resolved; {details} before the goodbye */
+	DP_C_UNRESOLVED,
+	DP_C_FOLLOWUP,
+	DP_C_COUPON,		/* a {details} sentence: {code} */
+	DP_C_RMA,		/* {rma} */
+	DP_C_LABEL,		/* {carrier} {tracking} */
+	DP__COUNT
+};
+
+/* Keyword lists for reading what an agent wrote (lower case, substrings). */
+enum demo_keyword {
+	DK_ORDER, DK_CODE, DK_RETURN, DK_REFUND, DK_WAIT, DK_BYE, DK_EMAIL, DK_SORRY,
+	DK__COUNT
+};
+
+struct demo_scenario_text {
+	const char *open[3];	/* the customer's first message (variants) */
+	const char *bot_try[3];	/* what the bot tried */
+	const char *push[3];	/* the customer's answer to that */
+	const char *detail[3];	/* the customer explains it again to the agent */
+};
+
+struct demo_lang_pack {
+	const char *code;		/* "tr" */
+	const char *country;		/* as written on a letter, in the language */
+	const char *alt_currency;	/* a local currency some customers pay in, or NULL */
+	const char *decimal;		/* "." or "," in amounts */
+	const char *const *first_names;
+	const char *const *last_names;
+	const char *const *streets;
+	const char *const *cities;	/* postcode and city, as on an envelope */
+	const char *const *carriers;
+	const char *phrase[DP__COUNT][3];
+	const struct demo_scenario_text sc[DEMO_SC__COUNT];
+	const char *const *keywords[DK__COUNT];
+};
+extern const struct demo_lang_pack demo_langs[DEMO_LANG__COUNT];
+
 #endif

@@ -48,6 +48,9 @@ struct label_info {
  * substring; NULL or unknown: the 22-digit form). Always NUL-terminated.
  */
 void  label_tracking_number(const char *carrier, char out[32]);
+/* The same forms with the random part drawn from seed instead of the CSPRNG:
+ * deterministic, for the demo world's past orders. Never for a real label. */
+void  label_tracking_number_seeded(const char *carrier, uint64_t seed, char out[32]);
 /* True if tracking has one of the three forms above with a correct check digit. */
 bool  label_tracking_valid(const char *tracking);
 

@@ -102,12 +102,31 @@ static int label_ups_check(const char *body, size_t n)
 	return (10 - sum % 10) % 10;
 }
 
-static void label_rand_chars(char *out, size_t n, const char *alphabet)
+/* Where the random characters of a tracking number come from. */
+struct label_rng {
+	bool seeded;
+	uint64_t state;		/* splitmix64, when seeded */
+};
+
+static void label_rand_chars(struct label_rng *r, char *out, size_t n, const char *alphabet)
 {
-	rand_string(out, n, alphabet);	/* CSPRNG, unbiased */
+	size_t k = strlen(alphabet);
+
+	if (!r->seeded) {
+		rand_string(out, n, alphabet);	/* CSPRNG, unbiased */
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t z = (r->state += 0x9E3779B97F4A7C15u);
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+		z ^= z >> 31;
+		out[i] = alphabet[(z >> 11) % k];
+	}
+	out[n] = '\0';
 }
 
-void label_tracking_number(const char *carrier, char out[32])
+static void label_tracking_make(const char *carrier, struct label_rng *r, char out[32])
 {
 	int k = label_carrier_index(carrier);
 	enum label_family fam = k >= 0 ? label_carriers[k].fam : FAM_OTHER;
@@ -117,23 +136,37 @@ void label_tracking_number(const char *carrier, char out[32])
 	case FAM_UPS:
 		/* 1Z + shipper (6) + service (2) + serial (7) + check. The
 		 * shipper is random too: it widens what one would have to guess. */
-		label_rand_chars(body, 6, "0123456789ABCDEFGHJKLMNPRSTUVWXY");
+		label_rand_chars(r, body, 6, "0123456789ABCDEFGHJKLMNPRSTUVWXY");
 		memcpy(body + 6, "90", 2);	/* "90": a return service */
-		label_rand_chars(body + 8, 7, "0123456789");
+		label_rand_chars(r, body + 8, 7, "0123456789");
 		body[15] = '\0';
 		snprintf(out, 32, "1Z%s%d", body, label_ups_check(body, 15));
 		break;
 	case FAM_DHL:
 		body[0] = '0';
-		label_rand_chars(body + 1, 16, "0123456789");
+		label_rand_chars(r, body + 1, 16, "0123456789");
 		snprintf(out, 32, "JD%.17s%d", body, label_gs1_check(body, 17));
 		break;
 	default:
-		label_rand_chars(body, 1, "123456789");
-		label_rand_chars(body + 1, 20, "0123456789");
+		label_rand_chars(r, body, 1, "123456789");
+		label_rand_chars(r, body + 1, 20, "0123456789");
 		snprintf(out, 32, "%.21s%d", body, label_gs1_check(body, 21));
 		break;
 	}
+}
+
+void label_tracking_number(const char *carrier, char out[32])
+{
+	struct label_rng r = { false, 0 };
+
+	label_tracking_make(carrier, &r, out);
+}
+
+void label_tracking_number_seeded(const char *carrier, uint64_t seed, char out[32])
+{
+	struct label_rng r = { true, seed };
+
+	label_tracking_make(carrier, &r, out);
 }
 
 static bool label_all_digits(const char *s, size_t n)
