@@ -8,7 +8,7 @@
  * prepares it once and caches it by that string's address.
  *
  * Binding: fmt has one letter per parameter:
- *   i int64_t   d double   s const char * (NULL binds null)   n null (no argument)
+ *   i int64_t   z int64_t, 0 binds null   d double   s const char * (NULL binds null)   n null (no argument)
  *   b const void *, size_t (a blob)
  * Rows come back as JSON objects keyed by column name (integers, reals,
  * strings, null; blobs are left out: use store_blob).

@@ -48,6 +48,8 @@ struct hub_config {
 	char listen[128];		/* "127.0.0.1:7300" */
 	char *db_path;
 	char *cert, *key;
+	char *returns_name;		/* the "to" block of return labels */
+	char *returns_address;		/* lines separated by '|' */
 	char currency[4];		/* the store currency ("EUR") */
 	int64_t cap_percent[HUB_ROLE_N];	/* discount caps by role */
 	int64_t cap_amount_minor[HUB_ROLE_N];
@@ -104,6 +106,10 @@ bool hub_agent_has_skill(const struct hub_agent *a, const char *skill);
 /* Called by session.c when a session authenticates / goes away. */
 void router_session_up(struct hub_session *s);
 void router_session_down(struct hub_session *s);
+/* Creates or replaces an agent and its token (the hash is stored); token
+ * add and the demo use it. 0, or -1 with err. */
+int hub_agent_put(const char *id, const char *name, int role, const char *skills_csv,
+		  int max_active, const char *token, char *err, size_t errlen);
 /* Iterates every agent known in memory. */
 void hub_agents_each(void (*fn)(struct hub_agent *a, void *arg), void *arg);
 
@@ -159,6 +165,9 @@ extern const struct lws_protocols httpapi_protocol;
 json_t *httpapi_escalate(json_t *body, int *status);
 json_t *httpapi_customer_message(const char *conv, json_t *body, int *status);
 json_t *httpapi_close(const char *conv, json_t *body, int *status);
+/* Stores a protocol Customer (with its orders and items); -1 with err if it
+ * does not validate or an order belongs to another customer. */
+int httpapi_customer_put(json_t *customer, char *err, size_t errlen);
 /* After the commit: send the staged answer; or answer 500 (the commit failed). */
 void httpapi_ready(struct hub_http *h);
 void httpapi_fail(struct hub_http *h);
@@ -220,6 +229,10 @@ struct op_ctx {
 	int64_t now;
 };
 int op_fail(struct op_ctx *c, int code, const char *fmt, ...) BATON_PRINTF(3, 4);
+/* Appends to the audit log (in the pass's transaction). percent/amount 0: none. */
+int hub_audit(const char *who, const char *what, int64_t conv, int64_t action, int64_t percent,
+	      int64_t amount_minor, const char *currency, const char *reason, const char *outcome,
+	      const char *detail);
 
 int router_claim(struct op_ctx *c);
 int router_release(struct op_ctx *c);
@@ -228,10 +241,21 @@ int router_handback(struct op_ctx *c);
 int router_monitor(struct op_ctx *c);
 int router_presence_set(struct op_ctx *c);
 int router_message(struct op_ctx *c);		/* message.send and note.add */
+/* Stores a message of conversation n and emits its event to owner, extra and
+ * the monitors; *out (if out) gets a copy in arena a. */
+int router_post_message(int64_t n, const char *from, const char *author, const char *kind,
+			const char *text, const char *owner, const char *extra,
+			struct proto_arena *a, struct proto_message **out);
 /* Emits agent.presence for a (after a change). */
 int router_presence_event(struct hub_agent *a);
+/* How much of a conversation a reader gets. */
+enum conv_view {
+	CONV_VIEW_OWNER,	/* everything: transcript with notes, actions */
+	CONV_VIEW_QUEUE,	/* what everyone may see: the customer's and bot's messages */
+	CONV_VIEW_BOT,		/* the bot: no notes */
+};
 /* The conversation as a protocol object in arena (NULL if not found). */
-struct proto_conversation *router_conv(struct proto_arena *arena, int64_t conv, bool for_bot);
+struct proto_conversation *router_conv(struct proto_arena *arena, int64_t conv, enum conv_view view);
 struct proto_presence *router_presence(struct proto_arena *arena, struct hub_agent *a);
 
 int policy_discount(struct op_ctx *c);	/* discount.approve: cap → apply, pend or refuse */
@@ -246,6 +270,14 @@ int action_discount_apply(struct op_ctx *c, int64_t conv, int64_t action_id,
 int action_return(struct op_ctx *c);
 int action_label(struct op_ctx *c);
 struct proto_action *action_load(struct proto_arena *a, int64_t id);
+/* The conversation args.conv for an action: must be assigned to the caller
+ * (or the caller a supervisor) and have a customer. Row (n, state, assignee,
+ * customer) or NULL after op_fail. */
+json_t *action_conv(struct op_ctx *c, int64_t *n);
+/* Inserts an action row; its id, or -1. params/result are borrowed. */
+int64_t action_insert(int64_t conv, int kind, int status, const char *cmd_id, const char *by,
+		      int64_t at, json_t *params, json_t *result);
+int action_update(int64_t id, int status, json_t *result);
 /* Emits the action event and the action.applied webhook for action id. */
 int action_announce(int64_t conv, int64_t action_id);
 
@@ -264,7 +296,8 @@ void demobot_stop(void);
 void demobot_tick(void);
 /* A webhook addressed to the in-process bot ("demo:" callback). */
 void demobot_webhook(const char *type, json_t *body);
-void demobot_print_tokens(void);
+/* A demo customer's postal address (lines[] NULL-terminated); NULL if not demo. */
+const char *demobot_customer_address(const char *customer_id, const char *lines[4]);
 
 /* ---- metrics ---- */
 

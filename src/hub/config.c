@@ -27,6 +27,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "db", CK_STR, O(db_path), 0, 0 },
 	{ "cert", CK_STR, O(cert), 0, 0 },
 	{ "key", CK_STR, O(key), 0, 0 },
+	{ "returns_name", CK_STR, O(returns_name), 0, 0 },
+	{ "returns_address", CK_STR, O(returns_address), 0, 0 },
 	{ "log_level", CK_LEVEL, O(log_level), 0, 0 },
 	{ "currency", CK_CURRENCY, O(currency), 0, 0 },
 	{ "agent_discount_percent_max", CK_I64, O(cap_percent[PROTO_ROLE_AGENT]), 0, 100 },
@@ -82,6 +84,8 @@ void hub_config_defaults(struct hub_config *c)
 	c->demo_customers = 60;
 	c->demo_seed = 1;
 	c->log_level = LOG_INFO;
+	c->returns_name = xstrdup("Returns department");
+	c->returns_address = xstrdup("Baton Demo Shop|Industrieweg 12|5145 PD Waalwijk, NL");
 }
 
 void hub_config_free(struct hub_config *c)
@@ -89,7 +93,9 @@ void hub_config_free(struct hub_config *c)
 	free(c->db_path);
 	free(c->cert);
 	free(c->key);
-	c->db_path = c->cert = c->key = NULL;
+	free(c->returns_name);
+	free(c->returns_address);
+	c->db_path = c->cert = c->key = c->returns_name = c->returns_address = NULL;
 }
 
 int hub_listen_split(const char *listen, char *addr, size_t addrlen, int *port)

@@ -115,14 +115,15 @@ static const char SQL_APPROVALS_MINE[] =
 static const char SQL_AGENTS[] =
 	"SELECT id FROM agents WHERE role != 'bot' ORDER BY id";
 
-static void conv_list(struct proto_arena *a, struct proto_conversation_arr *out, json_t *rows)
+static void conv_list(struct proto_arena *a, struct proto_conversation_arr *out, json_t *rows,
+		      enum conv_view view)
 {
 	size_t i, k = 0;
 	json_t *r;
 
 	out->v = proto_arena_alloc(a, (json_array_size(rows) + 1) * sizeof *out->v);
 	json_array_foreach(rows, i, r) {
-		struct proto_conversation *c = router_conv(a, json_integer_value(json_object_get(r, "n")), false);
+		struct proto_conversation *c = router_conv(a, json_integer_value(json_object_get(r, "n")), view);
 		if (c)
 			out->v[k++] = *c;
 	}
@@ -143,11 +144,11 @@ static int session_snapshot(struct hub_session *s, int64_t head)
 	PROTO_SET(sn, snapshot, upto);
 	if (!(rows = store_rows(hub.st, SQL_QUEUE, "")))
 		goto fail;
-	conv_list(f->arena, &sn->queue, rows);
+	conv_list(f->arena, &sn->queue, rows, CONV_VIEW_QUEUE);
 	json_decref(rows);
 	if (!(rows = store_rows(hub.st, SQL_MINE, "ss", ag->id, ag->id)))
 		goto fail;
-	conv_list(f->arena, &sn->mine, rows);
+	conv_list(f->arena, &sn->mine, rows, CONV_VIEW_OWNER);
 	json_decref(rows);
 	rows = sup ? store_rows(hub.st, SQL_APPROVALS_ALL, "") : store_rows(hub.st, SQL_APPROVALS_MINE, "s", ag->id);
 	if (!rows)

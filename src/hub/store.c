@@ -101,6 +101,7 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
 	"  last_error TEXT, created_at INTEGER NOT NULL, done_at INTEGER);"
 	"CREATE INDEX webhooks_due ON webhooks(state, next_at);"
+	"CREATE INDEX webhooks_conv ON webhooks(conv, state, n);"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);",
 };
 _Static_assert(BATON_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION, "migrations");
@@ -251,6 +252,11 @@ static sqlite3_stmt *store_bind(struct store *st, const char *sql, const char *f
 		case 'i':
 			rc = sqlite3_bind_int64(stmt, i, va_arg(ap, int64_t));
 			break;
+		case 'z': {
+			int64_t v = va_arg(ap, int64_t);
+			rc = v ? sqlite3_bind_int64(stmt, i, v) : sqlite3_bind_null(stmt, i);
+			break;
+		}
 		case 'd':
 			rc = sqlite3_bind_double(stmt, i, va_arg(ap, double));
 			break;
