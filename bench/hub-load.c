@@ -513,6 +513,32 @@ static double hl_proc_cpu_ms(pid_t pid)
 	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* Busy and total time of one CPU so far, in clock ticks (/proc/stat). */
+static int hl_cpu_ticks(int cpu, double *busy, double *total)
+{
+	char line[512], want[16];
+	unsigned long long v[8] = { 0 };
+	int n = snprintf(want, sizeof(want), "cpu%d ", cpu);
+	bool found = false;
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, want, (size_t)n) == 0) {
+			found = sscanf(line + n, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+				       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8;
+			break;
+		}
+	fclose(f);
+	if (!found)
+		return -1;
+	/* user nice system idle iowait irq softirq steal */
+	*busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
+	*total = *busy + (double)(v[3] + v[4]);
+	return 0;
+}
+
 static double hl_self_cpu_ms(void)
 {
 	struct rusage ru;
@@ -572,6 +598,9 @@ struct hl_phase {
 	struct hl_lat resp;		/* POST sent → 202 received */
 	double cpu_ms, gen_cpu_ms, wall_s;
 	long vcsw;
+	/* What other processes took of CPU 0 (the target's) and CPU 1 (ours):
+	 * on a shared machine this says how far to trust the figures. */
+	double other0, other1;
 	bool capped;
 	/* results */
 	double dps, p50, p99, pmax, resp_p50, resp_p99, cpu_per_1000, cpu_util, gen_util;
@@ -1581,9 +1610,11 @@ static void hl_phase_run(struct hl_run *r, struct hl_phase *ph, int rate, int64_
 {
 	struct hl_phase warm;
 	int64_t t0, now, due, k = 0, deadline;
-	double cpu0, gen0;
+	double cpu0, gen0, b0[2] = { 0, 0 }, t0s[2] = { 0, 0 }, b1[2], t1s[2];
+	double tick_ms = 1000.0 / (double)sysconf(_SC_CLK_TCK);
 	long vcsw0;
 	uint32_t i;
+	int cpu;
 
 	if (!ph) {
 		memset(&warm, 0, sizeof(warm));
@@ -1597,6 +1628,8 @@ static void hl_phase_run(struct hl_run *r, struct hl_phase *ph, int rate, int64_
 	cpu0 = hl_proc_cpu_ms(r->t->pid);
 	gen0 = hl_self_cpu_ms();
 	vcsw0 = hl_proc_vcsw(r->t->pid);
+	for (cpu = 0; cpu < 2; cpu++)
+		hl_cpu_ticks(cpu, &b0[cpu], &t0s[cpu]);
 	t0 = time_mono_us();
 	ph->t0 = t0;
 	ph->t_end = t0 + us;
@@ -1640,6 +1673,17 @@ static void hl_phase_run(struct hl_run *r, struct hl_phase *ph, int rate, int64_
 	ph->cpu_ms = hl_proc_cpu_ms(r->t->pid) - cpu0;
 	ph->gen_cpu_ms = hl_self_cpu_ms() - gen0;
 	ph->vcsw = hl_proc_vcsw(r->t->pid) - vcsw0;
+	ph->other0 = ph->other1 = -1;
+	if (hl_cpu_ticks(0, &b1[0], &t1s[0]) == 0 && hl_cpu_ticks(1, &b1[1], &t1s[1]) == 0 &&
+	    t1s[0] > t0s[0] && t1s[1] > t0s[1]) {
+		ph->other0 = ((b1[0] - b0[0]) * tick_ms - ph->cpu_ms) / ((t1s[0] - t0s[0]) * tick_ms);
+		ph->other1 = ((b1[1] - b0[1]) * tick_ms - ph->gen_cpu_ms) /
+			     ((t1s[1] - t0s[1]) * tick_ms);
+		if (ph->other0 < 0)
+			ph->other0 = 0;
+		if (ph->other1 < 0)
+			ph->other1 = 0;
+	}
 	for (i = ph->first; i < ph->end; i++)
 		if ((r->st[i] & HL_M_ACCEPTED) && !(r->st[i] & HL_M_DELIVERED))
 			ph->lost++;
@@ -2433,6 +2477,14 @@ static void hl_print_table(const struct hl_target *tg)
 			       t->ph_max.resp_p50, t->ph_max.resp_p99, t->ph_max.cpu_util * 100,
 			       t->ph_max.wall_s > 0 ? t->ph_max.vcsw / t->ph_max.wall_s : 0,
 			       t->ph_max.gen_util * 100);
+		double o0 = t->ph_rate.other0 > t->ph_max.other0 ? t->ph_rate.other0 : t->ph_max.other0;
+		double o1 = t->ph_rate.other1 > t->ph_max.other1 ? t->ph_rate.other1 : t->ph_max.other1;
+
+		if (ph && (o0 > 0.05 || o1 > 0.05))
+			printf("%s: WARNING: other processes used up to %.0f%% of CPU 0 (the target's) "
+			       "and %.0f%% of CPU 1 (the generator's) during the measured phases: "
+			       "these figures are pessimistic; run on a quiet machine\n", t->key,
+			       o0 * 100, o1 * 100);
 		if (ph)
 			printf("%s: lost %lld, duplicates %lld, misrouted %lld, HTTP errors %lld\n",
 			       t->key, (long long)(t->ph_rate.lost + t->ph_max.lost),

@@ -37,6 +37,14 @@
 /* Frames queued for one agent that does not read before it is dropped. */
 #define RELAY_MAX_QUEUE  100000
 #define RELAY_EXT_BUCKETS 4096
+/*
+ * lws mallocs a receive buffer of this size for every ws connection and the
+ * first frame touches it, so it is most of what an idle stream costs: at
+ * the 4096 default an idle stream is ~5.6 KB of RSS, at 1024 ~2.6 KB
+ * (measured with bench/hub-load --idle 5000). Frames longer than this
+ * arrive in pieces, which relay_ws_cb puts together (up to RELAY_MAX_BODY).
+ */
+#define RELAY_RX_BUFFER  1024
 
 struct relay_frame {
 	struct relay_frame *next;
@@ -492,7 +500,7 @@ static int relay_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void
 
 static const struct lws_protocols relay_protocols[] = {
 	{ "http", relay_http_cb, sizeof(struct relay_http), 0, 0, NULL, 0 },
-	{ "baton.v1", relay_ws_cb, sizeof(struct relay_ws), RELAY_MAX_BODY, 0, NULL, 0 },
+	{ "baton.v1", relay_ws_cb, sizeof(struct relay_ws), RELAY_RX_BUFFER, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
