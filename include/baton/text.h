@@ -97,7 +97,9 @@ struct text_line {
  * are dropped), else hard inside a word at a character boundary, never
  * between a character and its combining marks; a wide character never
  * straddles the edge (when cols is 1 it gets a line of its own, 2 wide).
- * Newlines are dropped; each ends a line, so "a\n" is two lines, "a" and "".
+ * Newlines are dropped; each ends a line as in a text file, so "a\n" is one
+ * line and "a\n\n" two ("a" and "") — an editor adds its own line after a
+ * final newline for the cursor.
  * Leading spaces of a paragraph are kept. Stores at most max lines in
  * lines[] (lines may be NULL when max is 0) and returns how many lines the
  * text needs, so a caller can size the array and call again. Empty text is

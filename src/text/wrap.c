@@ -14,8 +14,10 @@
  *     wider than the whole width (a wide character when cols is 1) gets a
  *     line of its own rather than being lost.
  *
- * Each newline ends a line and is dropped; text after the last newline is a
- * line even when empty, so "a\n" is two lines, "a" and "". Leading spaces of
+ * Each newline ends a line and is dropped, as in a text file: "a\n" is one
+ * line, "a\n\n" two ("a" and ""), and only empty text is one empty line. An
+ * editor that wants a line for its cursor after a final newline adds it (a
+ * chat message that ends in a newline shows no blank line). Leading spaces of
  * a paragraph (indentation) are kept. Every byte is looked at no more than
  * twice: after a break at a space, the scan resumes just past it and the
  * word it re-reads fits on the new line.
@@ -55,7 +57,9 @@ size_t text_wrap(const char *s, size_t len, size_t cols, struct text_line *lines
 		for (;;) {
 			if (i == len || p[i] == '\n') {
 				wrap_emit(&ws, start, i - start, w);
-				if (i == len)
+				/* A newline ends its line; one at the very end does
+				 * not start another. */
+				if (i == len || i + 1 == len)
 					return ws.count;
 				start = i + 1;
 				break;
@@ -106,10 +110,10 @@ size_t text_wrap(const char *s, size_t len, size_t cols, struct text_line *lines
 			 * ends right here, its newline is the one just broken at (so
 			 * no empty line for it), and the end of the text ends it all.
 			 */
+			if (start < len && p[start] == '\n')
+				start++;
 			if (start == len)
 				return ws.count;
-			if (p[start] == '\n')
-				start++;
 			break;
 		}
 	}

@@ -253,9 +253,13 @@ static void check_wrap(const char *s, size_t len, size_t cols)
 		}
 		prev_end = l->off + l->len;
 	}
-	/* After the last line: only spaces (a final newline makes a last line). */
-	for (size_t i = prev_end; i < len; i++)
-		FUZZ_ASSERT(s[i] == ' ');
+	/* After the last line: spaces and at most one newline, which ended it. */
+	size_t newlines = 0;
+	for (size_t i = prev_end; i < len; i++) {
+		FUZZ_ASSERT(s[i] == ' ' || s[i] == '\n');
+		newlines += s[i] == '\n';
+	}
+	FUZZ_ASSERT(newlines <= 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
