@@ -39,6 +39,16 @@ static void wrap_emit(struct wrap_state *ws, size_t off, size_t len, size_t widt
 	ws->count++;
 }
 
+/* Past the spaces at i; a space carrying a combining mark is not one. */
+static size_t wrap_skip_spaces(const unsigned char *p, size_t i, size_t len)
+{
+	size_t cw;
+
+	while (i < len && p[i] == ' ' && text_cluster(p + i, len - i, &cw) == 1)
+		i++;
+	return i;
+}
+
 size_t text_wrap(const char *s, size_t len, size_t cols, struct text_line *lines, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -86,9 +96,7 @@ size_t text_wrap(const char *s, size_t len, size_t cols, struct text_line *lines
 			if (space && have_text) {
 				bool in_run = have_sp && sp_end == i;
 				wrap_emit(&ws, start, (in_run ? sp_start : i) - start, in_run ? sp_w : w);
-				while (i < len && p[i] == ' ')
-					i++;
-				start = i;
+				start = wrap_skip_spaces(p, i, len);
 			} else if (have_sp) {
 				wrap_emit(&ws, start, sp_start - start, sp_w);
 				start = sp_end;
@@ -101,9 +109,7 @@ size_t text_wrap(const char *s, size_t len, size_t cols, struct text_line *lines
 				/* Wider than the whole line: alone on one, and the
 				 * spaces after it go as at any other break. */
 				wrap_emit(&ws, start, n, cw);
-				start = i + n;
-				while (start < len && p[start] == ' ')
-					start++;
+				start = wrap_skip_spaces(p, i + n, len);
 			}
 			/*
 			 * The break used up the end of the line. If the paragraph

@@ -223,6 +223,18 @@ static void check_clean(const char *p, size_t n)
 	}
 }
 
+/* Zero-width in a line: belongs with the character before it. */
+static int zero_width_at(const char *s, size_t len, size_t at)
+{
+	size_t pos = at;
+	uint32_t c;
+
+	if (at >= len)
+		return 0;
+	c = text_utf8_next(s, len, &pos);
+	return c != '\n' && c != '\t' && text_cp_width(c) == 0;
+}
+
 static void check_wrap(const char *s, size_t len, size_t cols)
 {
 	struct text_line lines[64];
@@ -245,6 +257,12 @@ static void check_wrap(const char *s, size_t len, size_t cols)
 		FUZZ_ASSERT(k > 0 || l->off == 0);
 		FUZZ_ASSERT(memchr(s + l->off, '\n', l->len) == NULL);
 		FUZZ_ASSERT(l->width == text_width(s + l->off, l->len));
+		/* No character parted from its combining marks: a line starts
+		 * with one only at the start of a paragraph, and never ends
+		 * right before one. */
+		if (l->off > 0 && zero_width_at(s, len, l->off))
+			FUZZ_ASSERT(s[l->off - 1] == '\n');
+		FUZZ_ASSERT(!zero_width_at(s, len, l->off + l->len));
 		if (l->width > cols) {
 			/* One character (and its zero-width marks) and nothing else. */
 			size_t pos = l->off;

@@ -571,6 +571,7 @@ static const struct wrap_case wrap_cases[] = {
 	  "\xe6\x97\xa5\xe6\x9c\xac|\xe8\xaa\x9e\xe3\x83\x86|\xe3\x82\xad" },
 	{ "wide char wider than the line", B("\xe6\x97\xa5" "a"), 1, "\xe6\x97\xa5|a" },
 	{ "spaces after an oversized char dropped", B("\xe6\x97\xa5  b\n\n"), 1, "\xe6\x97\xa5|b|" },
+	{ "a space with a combining mark is kept whole", B("ab  \xcc\x81" "c"), 2, "ab| \xcc\x81" "c" },
 	{ "newline after an oversized char", B("\xe6\x97\xa5\n"), 1, "\xe6\x97\xa5" },
 	{ "combining marks stay", B("e\xcc\x81" "e\xcc\x81" "e\xcc\x81"), 2,
 	  "e\xcc\x81" "e\xcc\x81|e\xcc\x81" },
