@@ -20,6 +20,8 @@
  *
  *   $BUILD/bench/proto [--quick]   (--quick or BENCH_QUICK=1: one short run
  *                                   each, to see that it works, not to measure)
+ *   $BUILD/bench/proto --frame     prints the frame, to profile with
+ *                                   (valgrind --tool=callgrind, perf) by hand
  */
 #include "baton/common.h"
 #include "baton/proto.h"
@@ -421,12 +423,18 @@ int main(int argc, char **argv)
 		bench_runs = 1;
 		bench_min_s = 0.1;
 	}
-	if (argc > 1 && strcmp(argv[1], "--quick") != 0) {
-		fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+	if (argc > 1 && strcmp(argv[1], "--quick") != 0 && strcmp(argv[1], "--frame") != 0) {
+		fprintf(stderr, "usage: %s [--quick | --frame]\n", argv[0]);
 		return 2;
 	}
 	built = bench_frame();
 	bytes = proto_frame_encode(built, &n);
+	if (argc > 1 && strcmp(argv[1], "--frame") == 0) {
+		fwrite(bytes, 1, n, stdout);
+		free(bytes);
+		proto_frame_free(built);
+		return 0;
+	}
 	f = proto_frame_decode(bytes, n, PROTO_MAX_FRAME_BYTES, &err);
 	if (!f) {
 		fprintf(stderr, "bench/proto: the benchmark frame does not decode: %s\n", err.msg);

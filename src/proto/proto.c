@@ -13,6 +13,7 @@
  */
 #include "baton/proto.h"
 #include "baton/common.h"
+#include "baton/text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -79,6 +80,8 @@ void *proto_arena_alloc(struct proto_arena *a, size_t n)
 {
 	struct arena_chunk *c = a->head;
 
+	if (n > SIZE_MAX / 2)	/* a caller's arithmetic went wrong; do not wrap */
+		abort();
 	n = (n + 7) & ~(size_t)7;
 	if (!c || c->size - c->used < n) {
 		size_t size = n > ARENA_CHUNK / 2 ? n : ARENA_CHUNK;
@@ -421,6 +424,8 @@ static int decode_field(struct dctx *c, const struct proto_field *f, json_t *v, 
 			return fail(c, "expected an array of strings");
 		struct proto_strs *arr = p;
 		size_t n = json_array_size(v);
+		if (c->depth >= PATH_MAX_DEPTH)
+			return fail(c, "nested too deeply");
 		arr->v = n ? proto_arena_alloc(c->a, n * sizeof(char *)) : NULL;
 		arr->n = n;
 		struct proto_field item = *f;
@@ -525,6 +530,25 @@ static bool field_has_value(const struct proto_field *f, const char *p)
 
 static json_t *encode_field(const struct proto_field *f, const char *p);
 
+/* A JSON string for s. Decoded text is valid UTF-8, but a struct built for
+ * sending may hold bytes from elsewhere: jansson refuses those and the field
+ * would vanish from the frame, so ill-formed sequences become U+FFFD. */
+static json_t *encode_str(const char *s)
+{
+	json_t *v = json_string(s);
+
+	if (!v) {
+		struct strbuf sb = STRBUF_INIT;
+		size_t len = strlen(s), pos = 0;
+		char u[4];
+		while (pos < len)
+			sb_add(&sb, u, text_utf8_put(text_utf8_next(s, len, &pos), u));
+		v = json_stringn(sb_str(&sb), sb.len);
+		sb_free(&sb);
+	}
+	return v ? v : json_null();
+}
+
 static void encode_into(json_t *o, const struct proto_type *t, const void *obj)
 {
 	const struct proto_mask *m = obj;
@@ -549,7 +573,7 @@ static json_t *encode_field(const struct proto_field *f, const char *p)
 	switch ((enum proto_kind)f->kind) {
 	case PK_STR: {
 		const char *s = *(const char *const *)p;
-		return s ? json_string(s) : json_null();
+		return s ? encode_str(s) : json_null();
 	}
 	case PK_INT:
 		return json_integer(*(const int64_t *)p);
@@ -594,7 +618,7 @@ static json_t *encode_field(const struct proto_field *f, const char *p)
 		const struct proto_strs *arr = (const void *)p;
 		json_t *a = json_array();
 		for (size_t i = 0; i < arr->n; i++)
-			json_array_append_new(a, arr->v[i] ? json_string(arr->v[i]) : json_null());
+			json_array_append_new(a, arr->v[i] ? encode_str(arr->v[i]) : json_null());
 		return a;
 	}
 	}

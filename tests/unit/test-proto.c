@@ -666,6 +666,23 @@ static void test_encode_frame_bytes(void)
 	proto_frame_free(f);
 }
 
+static void test_encode_invalid_utf8(void)
+{
+	struct proto_arena *a = proto_arena_new();
+	struct proto_presence *p = PROTO_NEW(a, presence);
+	const char *active[] = { "c-\xc0\xaf" };
+
+	/* Built by hand from bytes of elsewhere: replaced, never dropped. */
+	p->id = "ana";
+	p->name = "Ana \xff\xfe Kaya";
+	p->active.v = active;
+	p->active.n = 1;
+	CHECK_ENC(presence, p,
+		  "{\"id\":\"ana\",\"name\":\"Ana \xef\xbf\xbd\xef\xbf\xbd Kaya\",\"status\":\"online\","
+		  "\"active\":[\"c-\xef\xbf\xbd\xef\xbf\xbd\"]}");
+	proto_arena_free(a);
+}
+
 static void test_encode_numbers(void)
 {
 	struct proto_arena *a = proto_arena_new();
@@ -1045,6 +1062,7 @@ static const struct test tests[] = {
 	TEST(test_fixture_coverage),
 	TEST(test_encode_presence_rules),
 	TEST(test_encode_frame_bytes),
+	TEST(test_encode_invalid_utf8),
 	TEST(test_encode_numbers),
 	TEST(test_decode_presence_bits),
 	TEST(test_decode_path_prefix),
