@@ -349,6 +349,7 @@ const struct keys_action keys_actions[] = {
 	{ "compose", "write to the customer in the open conversation" },
 	{ "search", "search messages (opens \":search \")" },
 	{ "help", "this help" },
+	{ "return-items", "pick order items for a return, then type the reason" },
 	{ "redraw", "repaint the whole screen" },
 	{ "cancel", "close a dialog, the help or a message" },
 };
@@ -392,7 +393,7 @@ static const struct {
 	{ ":", "command-line" }, { "?", "help" }, { "F1", "help" }, { "/", "search" },
 	{ "c", "compose" }, { "i", "compose" }, { "ctrl-l", "redraw" }, { "esc", "cancel" },
 	{ "n", "next" }, { "p", "prev" }, { "q", "quit" },
-	{ "F5", "claim next" }, { "a", "status away" }, { "o", "status online" },
+	{ "F5", "claim next" }, { "R", "return-items" }, { "a", "status away" }, { "o", "status online" },
 };
 
 static struct keys_bindv *keys_slot(const struct keys *k, int key)

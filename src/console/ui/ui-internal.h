@@ -1,0 +1,212 @@
+/*
+ * ui-internal.h: what the ui's files share (not for the rest of baton).
+ *
+ * ui.c        lifecycle, keys → actions, render loop, status bar, overlays
+ * draw.c      the one place text reaches a window: ui_draw_*()
+ * view-queue.c, view-chat.c, view-context.c, view-input.c: the panes
+ *
+ * Each pane has a title window and a body window; a view draws its body
+ * from the model when its dirty bit (UI_D_*) is set and never touches the
+ * terminal itself: ui_render() does wnoutrefresh() for what was drawn and
+ * one doupdate().
+ */
+#ifndef BATON_UI_INTERNAL_H
+#define BATON_UI_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curses.h>
+
+#include "baton/app.h"
+#include "baton/common.h"
+#include "baton/keys.h"
+#include "baton/model.h"
+#include "baton/theme.h"
+#include "baton/ui.h"
+
+/* ui.dirty */
+enum {
+	UI_D_QUEUE   = 1u << 0,
+	UI_D_CHAT    = 1u << 1,	/* the transcript, whole */
+	UI_D_CONTEXT = 1u << 2,
+	UI_D_COMPOSE = 1u << 3,
+	UI_D_STATUS  = 1u << 4,
+	UI_D_TITLES  = 1u << 5,	/* pane titles, tabs, divider */
+	UI_D_OVERLAY = 1u << 6,
+	UI_D_LAYOUT  = 1u << 7,	/* windows must be rebuilt */
+	UI_D_APPEND  = 1u << 8,	/* new lines at the bottom of the transcript only */
+	UI_D_ALL     = 0xffffu & ~UI_D_APPEND,
+};
+
+enum ui_mode { UI_MODE_NORMAL, UI_MODE_COMPOSE, UI_MODE_CMDLINE };
+enum ui_overlay { UI_OV_NONE, UI_OV_TEXT, UI_OV_CONFIRM, UI_OV_PASTE, UI_OV_PICK };
+
+/* A line editor: UTF-8 text, a cursor (byte offset), history, a kill buffer. */
+struct ui_editor {
+	struct strbuf buf;
+	size_t cur;
+	char **hist;
+	size_t nhist, hpos;	/* hpos == nhist: not browsing */
+	char *saved;		/* the text being edited before browsing history */
+	char *kill;
+	int top;		/* first shown wrapped line */
+	bool multiline;
+};
+
+/* What the editor did with a key. */
+enum ui_ed_res { UI_ED_UNHANDLED, UI_ED_MOVED, UI_ED_CHANGED, UI_ED_SUBMIT, UI_ED_CANCEL };
+
+struct ui_panewin {
+	WINDOW *title, *body;
+};
+
+/* One styled, wrapped line of a pane (chat or context). */
+struct ui_line {
+	const char *s;		/* into an item's text; not NUL-terminated */
+	size_t len;
+	size_t lead;		/* the first lead bytes are drawn in lslot */
+	int lslot, slot;
+	int indent;
+	int item;		/* which chat item (for appends) */
+};
+
+/* An item for return: order/sku lines the agent can tick. */
+struct ui_pick {
+	char order[65], sku[65], name[120];
+	int64_t qty, picked;
+};
+
+struct ui {
+	struct app *app;
+	struct keys *keys;
+	struct theme theme;
+	attr_t attr[THEME_SLOT__COUNT];
+	short pair_base;
+	enum ui_layout want;
+	struct ui_geom g;
+	struct ui_panewin pw[UI_PANE__COUNT];
+	WINDOW *wdiv, *wtabs, *wctitle, *wcompose, *wstatus, *wov, *input;
+	enum ui_pane focus;
+	enum ui_pane band;		/* top band (two) / shown pane (tabs) */
+	unsigned dirty;
+	enum ui_mode mode;
+	bool started;
+
+	/* compose and : line */
+	struct ui_editor compose, cmd;
+	char compose_conv[MODEL_ID_MAX + 1];
+	int compose_lines;		/* lines the compose area wants */
+
+	/* queue pane */
+	int qtop;
+
+	/* chat pane */
+	char chat_conv[MODEL_ID_MAX + 1];
+	int chat_scroll;		/* lines above the bottom (0: follow) */
+	size_t chat_nlines;		/* lines of the last full draw */
+	struct ui_line *clines;
+	size_t nclines, capclines;
+	char **citems;
+	size_t ncitems, capcitems;
+	bool chat_at_top;		/* nothing older to show */
+	size_t append_n;		/* messages appended since the last draw */
+
+	/* context pane */
+	int ctx_top;
+	size_t ctx_nlines;
+
+	/* overlays */
+	enum ui_overlay ov;
+	char *ov_title, *ov_text, *ov_cmd;
+	int ov_top;
+	struct ui_pick *picks;
+	size_t npicks, pick_sel;
+
+	/* feedback in the status bar */
+	char fb[320];
+	bool fb_ok;
+	int64_t fb_at;
+
+	/* input state */
+	bool pasting;
+	struct strbuf paste;
+	int64_t now;
+	int last_minute;
+	int curs;			/* cursor visibility last set, -1 unknown */
+	bool too_small_drawn;
+
+	/* alerts */
+	int64_t newest_queued;		/* newest queued_at already announced */
+	bool queue_seen;
+	char **urgent;
+	size_t nurgent;
+	char **sla_warned;
+	size_t nsla;
+};
+
+/* ---- draw.c ---- */
+
+/* Draws s[0..len) at the cursor of w in theme slot `slot`, at most cols
+ * columns; every code point is checked again (unsafe → placeholder, shown
+ * in the placeholder slot), tabs and newlines become spaces, and a
+ * character the C library measures differently from text_cp_width() is
+ * drawn as U+FFFD padded to our width, so our columns and ncurses' agree.
+ * Returns the columns drawn. */
+int ui_draw(struct ui *ui, WINDOW *w, int slot, const char *s, size_t len, int cols);
+/* The same for a NUL-terminated string that is sanitized first (one line). */
+int ui_draws(struct ui *ui, WINDOW *w, int slot, const char *s, int cols);
+/* Spaces in slot up to column `to` of the current line. */
+void ui_pad(struct ui *ui, WINDOW *w, int slot, int to);
+/* A title line: text, then the rest of the line in the same slot. */
+void ui_draw_title(struct ui *ui, WINDOW *w, const char *text, bool focus);
+/* "4:07", "1h05", "3d" for a duration in seconds. */
+void ui_fmt_wait(int64_t s, char *out, size_t n);
+/* "89.99 EUR" */
+void ui_fmt_money(int64_t minor, const char *cur, char *out, size_t n);
+/* "14:03" local time, "2026-11-02" local date. */
+void ui_fmt_hm(int64_t ms, char *out, size_t n);
+void ui_fmt_date(int64_t ms, char *out, size_t n);
+
+/* ---- views ---- */
+
+void view_queue_draw(struct ui *ui);
+/* The row list: mine first, then the queue. */
+size_t view_queue_rows(const struct ui *ui);
+/* The id at row i, and whether it is mine. */
+const char *view_queue_row_id(const struct ui *ui, size_t i, bool *mine);
+/* Row of the selected conversation, or -1. */
+long view_queue_sel_row(const struct ui *ui);
+void view_queue_move(struct ui *ui, long delta);
+
+void view_chat_draw(struct ui *ui);
+/* Draws only the newest `n` appended messages, scrolling the body. */
+void view_chat_append(struct ui *ui, size_t n);
+void view_chat_scroll(struct ui *ui, int delta);
+void view_chat_free(struct ui *ui);
+
+void view_context_draw(struct ui *ui);
+void view_context_scroll(struct ui *ui, int delta);
+
+/* Editors. */
+void ui_editor_set(struct ui_editor *e, const char *text);
+void ui_editor_free(struct ui_editor *e);
+void ui_editor_insert(struct ui_editor *e, const char *s, size_t len);
+void ui_editor_hist_add(struct ui_editor *e, const char *s);
+enum ui_ed_res ui_editor_key(struct ui_editor *e, int key);
+/* Lines the text needs at cols columns (>= 1). */
+int ui_editor_lines(const struct ui_editor *e, int cols);
+/* Draws the editor into w from row y (rows rows), prefix on the first line;
+ * leaves the window's cursor where the text cursor is. */
+void ui_editor_draw(struct ui *ui, struct ui_editor *e, WINDOW *w, int y, int rows,
+		    const char *prefix, int slot);
+
+/* ---- ui.c ---- */
+struct model *ui_model(const struct ui *ui);
+/* Runs a command line from the screen; errors become feedback. */
+int ui_run(struct ui *ui, const char *cmdline, unsigned flags);
+/* The customer's name for a conversation id (mine, detail or queue), "" if unknown. */
+const char *ui_customer_name(const struct ui *ui, const char *conv);
+
+#endif
