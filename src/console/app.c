@@ -745,14 +745,14 @@ static void on_state(void *user, enum link_state st, int64_t retry_at, const cha
 	case LINK_OFFLINE:
 		p->welcomed = false;
 		model_set_conn(app->model, MODEL_CONN_OFFLINE, 0, why);
-		if (app->flags & APP_RUN_HEADLESS) {
+		if ((app->flags & APP_RUN_HEADLESS) && !app->quit) {
 			print_json(json_pack("{s:s,s:{s:s,s:s}}", "status", "error", "error", "code",
 					     "offline", "message", why ? why : "offline"));
 			app_quit(app, 1);
 		}
 		break;
 	}
-	if (app->flags & APP_RUN_HEADLESS)
+	if ((app->flags & APP_RUN_HEADLESS) && !app->quit)
 		headless_pump(app);
 }
 
