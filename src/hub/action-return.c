@@ -67,7 +67,7 @@ int action_return(struct op_ctx *c)
 	p.lines = a->lines;
 	pj = proto_encode(&proto_type_action_params, &p);
 	act = action_insert(n, PROTO_ACT_RETURN, PROTO_ACTST_APPLIED, c->cmd->cmd_id, c->agent->id, c->now, pj, NULL);
-	if (act < 0 || store_exec(hub.st, SQL_RMA_INSERT, "iisssi" "i", act, n, customer, a->order, currency,
+	if (act < 0 || store_exec(hub.st, SQL_RMA_INSERT, "iissssi", act, n, customer, a->order, currency,
 				  a->reason, c->now) < 0) {
 		op_fail(c, PROTO_ERR_INTERNAL, "the return could not be stored");
 		goto out;

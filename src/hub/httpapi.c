@@ -359,7 +359,7 @@ json_t *httpapi_escalate(json_t *body, int *status)
 	int64_t sla = now + (int64_t)hub.cfg.sla_s[prio] * 1000;
 	if (row) {
 		n = json_integer_value(json_object_get(row, "n"));
-		if (store_exec(hub.st, SQL_CONV_REQUEUE, "iiisssss" "i", (int64_t)prio, now, sla, esc_text,
+		if (store_exec(hub.st, SQL_CONV_REQUEUE, "iiissssi", (int64_t)prio, now, sla, esc_text,
 			       sb_str(&skills), cu ? cu->id : NULL, url, n) < 0)
 			goto rollback_internal;
 	} else {
@@ -750,8 +750,12 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
 				long long n = atoll(cl);
 				if (n > hub.cfg.http_body_max) {
+					/* Drain a moderately large body and answer 413 after
+					 * it (a client that is still sending would not read
+					 * an early answer); refuse an absurd one at once. */
 					h->too_large = true;
-					http_route(h);
+					if (n > 64LL * hub.cfg.http_body_max)
+						http_route(h);
 					return 0;
 				}
 				if (n == 0) {

@@ -212,7 +212,7 @@ void ops_exec(struct hub_session *s, const struct proto_cmd *cmd, int64_t t0)
 		json_t *bj = proto_encode(&proto_type_body, c.body);
 		char *body = json_dumps(bj, JSON_COMPACT);
 		json_decref(bj);
-		r = store_exec(hub.st, SQL_CMD_PUT, "sssssi" "i", ag->id, cmd->cmd_id,
+		r = store_exec(hub.st, SQL_CMD_PUT, "ssssssi", ag->id, cmd->cmd_id,
 			       proto_enum_str(proto_enum_op, cmd->op), hash,
 			       proto_enum_str(proto_enum_result_status, c.status), body, c.now);
 		free(body);

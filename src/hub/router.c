@@ -566,7 +566,7 @@ static struct hub_agent *pick_for_skill(const char *skill, const char *not)
 static int add_message(int64_t n, const char *from, const char *author, const char *kind,
 		       const char *text, int64_t at, int64_t *id)
 {
-	if (store_exec(hub.st, SQL_MSG_INSERT, "isssi" "i", n, from, author, kind, text, at) < 0)
+	if (store_exec(hub.st, SQL_MSG_INSERT, "issssi", n, from, author, kind, text, at) < 0)
 		return -1;
 	*id = store_last_id(hub.st);
 	return 0;

@@ -245,6 +245,13 @@ static sqlite3_stmt *store_bind(struct store *st, const char *sql, const char *f
 
 	if (!stmt)
 		return NULL;
+	/* A format that does not match the statement is a programming error:
+	 * stop here rather than bind a pointer as a number. */
+	if ((size_t)sqlite3_bind_parameter_count(stmt) != strlen(fmt)) {
+		log_error("store: \"%.60s\" has %d parameters, the format \"%s\" %zu", sql,
+			  sqlite3_bind_parameter_count(stmt), fmt, strlen(fmt));
+		abort();
+	}
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	for (const char *f = fmt; *f && rc == SQLITE_OK; f++, i++) {
