@@ -449,15 +449,39 @@ static int decode_obj(struct dctx *c, const struct proto_type *t, json_t *j, voi
 {
 	struct proto_mask *m = out;
 
+	json_t *vals[64];
+	const char *key;
+	json_t *jv;
+	unsigned next = 0;
+
 	if (!json_is_object(j))
 		return fail(c, "expected an object");
 	if (c->depth >= PATH_MAX_DEPTH)
 		return fail(c, "nested too deeply");
+	/* One pass over the object's members instead of a hash lookup per field
+	 * (most optional fields are absent). Members usually come in descriptor
+	 * order (our encoder writes them so), so the field after the last match
+	 * is tried first; then every field; an unknown key matches none. Fields
+	 * are then taken in descriptor order, so errors and skip hooks see the
+	 * same order whatever the sender's. */
+	memset(vals, 0, t->nfields * sizeof vals[0]);
+	json_object_foreach(j, key, jv) {
+		unsigned k = next;
+		if (k >= t->nfields || strcmp(t->fields[k].name, key) != 0) {
+			for (k = 0; k < t->nfields; k++)
+				if (strcmp(t->fields[k].name, key) == 0)
+					break;
+		}
+		if (k < t->nfields) {
+			vals[k] = jv;
+			next = k + 1;
+		}
+	}
 	for (unsigned i = 0; i < t->nfields; i++) {
 		const struct proto_field *f = &t->fields[i];
 		if (t->skip && t->skip(out, i))
 			continue;
-		json_t *v = json_object_get(j, f->name);
+		json_t *v = vals[i];
 		if (!v) {
 			if (f->flags & PF_REQ) {
 				c->stack[c->depth].name = f->name;

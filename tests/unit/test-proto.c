@@ -726,6 +726,74 @@ static void test_decode_presence_bits(void)
 	proto_arena_free(a);
 }
 
+/* The same object with its keys reversed and unknown keys between them,
+ * all the way down. */
+static json_t *shuffled(json_t *j);
+static json_t *shuffled_value(json_t *v)
+{
+	if (json_is_object(v))
+		return shuffled(v);
+	if (json_is_array(v)) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < json_array_size(v); i++)
+			json_array_append_new(a, shuffled_value(json_array_get(v, i)));
+		return a;
+	}
+	return json_incref(v);
+}
+
+static json_t *shuffled(json_t *j)
+{
+	json_t *out = json_object();
+	const char **keys = NULL;
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(j, k, v) {
+		keys = xrealloc(keys, (n + 1) * sizeof *keys);
+		keys[n++] = k;
+	}
+	for (size_t i = n; i-- > 0;) {
+		v = json_object_get(j, keys[i]);
+		char *x = xasprintf("x_%zu", i);
+		json_object_set_new(out, x, json_integer((json_int_t)i));
+		free(x);
+		json_object_set_new(out, keys[i], shuffled_value(v));
+	}
+	free(keys);
+	return out;
+}
+
+static void test_decode_member_order(void)
+{
+	char *path = xasprintf("%s/ok/object-conversation-full.json", fixture_root());
+	json_t *j = json_load_file(path, 0, NULL), *r = j ? shuffled(j) : NULL;
+	struct proto_arena *a = proto_arena_new();
+	struct proto_err err;
+	struct proto_conversation *c = PROTO_NEW(a, conversation);
+
+	/* Members in any order decode the same as in descriptor order. */
+	CHECK(j != NULL);
+	if (!j)
+		goto out;
+	CHECK_INT(proto_decode(a, &proto_type_conversation, r, c, "", &err), 0);
+	json_t *e = PROTO_ENCODE(conversation, c);
+	CHECK(json_equal(e, j));
+	json_decref(e);
+	/* With several problems, the first in descriptor order is reported,
+	 * whatever order the sender wrote them in. */
+	json_t *bad = json_loads("{\"status\":\"gone\",\"name\":7,\"id\":5}", 0, NULL);
+	CHECK_INT(proto_decode(a, &proto_type_presence, bad, PROTO_NEW(a, presence), "", &err), -1);
+	CHECK_STR(err.msg, "id: expected a string");
+	json_decref(bad);
+out:
+	json_decref(j);
+	json_decref(r);
+	proto_arena_free(a);
+	free(path);
+}
+
 static void test_decode_path_prefix(void)
 {
 	struct proto_arena *a = proto_arena_new();
@@ -1065,6 +1133,7 @@ static const struct test tests[] = {
 	TEST(test_encode_invalid_utf8),
 	TEST(test_encode_numbers),
 	TEST(test_decode_presence_bits),
+	TEST(test_decode_member_order),
 	TEST(test_decode_path_prefix),
 	TEST(test_op_table),
 	TEST(test_event_table),
