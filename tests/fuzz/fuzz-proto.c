@@ -18,10 +18,17 @@
  *   clang -Iinclude -D_GNU_SOURCE $(pkg-config --cflags jansson) -std=c11 \
  *     -O1 -g -fsanitize=address,undefined,fuzzer -o build-fuzz-proto/fuzz-proto \
  *     tests/fuzz/fuzz-proto.c build-fuzz-proto/libbaton.a $(pkg-config --libs jansson) -lm
- * Run, seeded with the golden fixtures:
+ * A dictionary of the protocol's keys and enum strings helps it past the
+ * field names (optional):
+ *   { grep -oE 'F\([a-z_]+, *[a-z_]+' include/baton/proto.h | sed -E 's|.*, *||' |
+ *       sort -u | sed 's|.*|"\\"&\\":"|';
+ *     grep -oE 'E\([A-Z_]+, [A-Z_]+, "[^"]+"\)' include/baton/proto.h |
+ *       sed -E 's|.*, "([^"]+)"\)|"\\"\1\\""|'; } > build-fuzz-proto/proto.dict
+ * Run, seeded with the golden fixtures (new inputs go to the first directory
+ * only; UBSAN_OPTIONS makes undefined behaviour a crash):
  *   mkdir -p build-fuzz-proto/corpus
- *   build-fuzz-proto/fuzz-proto -max_len=8192 -max_total_time=600 \
- *     build-fuzz-proto/corpus tests/fixtures/ok
+ *   UBSAN_OPTIONS=halt_on_error=1 build-fuzz-proto/fuzz-proto -dict=build-fuzz-proto/proto.dict \
+ *     -max_len=16384 -max_total_time=600 build-fuzz-proto/corpus tests/fixtures/ok tests/fixtures/reject
  */
 #include "baton/proto.h"
 #include "baton/common.h"
