@@ -140,13 +140,13 @@ static const char *const demo_apparel_sizes[] = { "XS", "S", "M", "L", "XL", "XX
 
 /* ---------------------------------------------------------------- world */
 
+/* Kept small (a world may hold 100,000 customers): the SKU and the name
+ * are spelled out from the catalogue when asked for. */
 struct demo_item {
-	char sku[40];
-	char name[96];
-	char size[8];		/* "" when the product has no size */
-	char next_size[8];	/* the size up, for an exchange */
-	enum demo_kind kind;
-	int qty;
+	uint8_t product;	/* index in demo_catalog */
+	uint8_t colour;		/* index in demo_colours */
+	int8_t size;		/* shoe: EU size; apparel: index in demo_apparel_sizes; -1: none */
+	uint8_t qty;
 	int64_t price_minor;
 };
 
@@ -166,9 +166,9 @@ struct demo_order {
 
 struct demo_contact {
 	int64_t at;
-	const char *channel;
-	char summary[160];
-	const char *outcome;
+	uint8_t channel;	/* index in demo_contact_channels */
+	uint8_t kind;		/* index in demo_contact_kinds */
+	uint8_t order;		/* the order it was about */
 };
 
 struct demo_discount {
@@ -323,6 +323,7 @@ struct demo_vars {
 	const char *first, *name, *order, *item, *size, *carrier, *tracking, *code, *rma, *email;
 	const char *details;
 	char percent[8], amount[40], days[8];
+	char item_buf[112], size_buf[8];	/* storage behind item and size */
 };
 
 static const char *demo_var(const struct demo_vars *v, const char *name, size_t n)
@@ -385,29 +386,61 @@ static char *demo_expand_new(const char *tmpl, const struct demo_vars *v)
 
 static void demo_make_item(struct demo_rng *r, struct demo_item *it, const char *currency)
 {
-	const struct demo_product *p = &demo_catalog[demo_rng_below(r, BATON_ARRAY_LEN(demo_catalog))];
-	int colour = (int)demo_rng_below(r, BATON_ARRAY_LEN(demo_colours));
+	uint32_t p = demo_rng_below(r, BATON_ARRAY_LEN(demo_catalog));
 
-	memset(it, 0, sizeof *it);
-	it->kind = p->kind;
+	it->product = (uint8_t)p;
+	it->colour = (uint8_t)demo_rng_below(r, BATON_ARRAY_LEN(demo_colours));
 	it->qty = demo_rng_chance(r, 10) ? 2 : 1;
-	it->price_minor = demo_price(p->eur_minor, currency);
-	if (p->kind == KIND_SHOE) {
-		int size = (int)demo_rng_range(r, 37, 45);
-		snprintf(it->size, sizeof it->size, "%d", size);
-		snprintf(it->next_size, sizeof it->next_size, "%d", size + 1);
-		snprintf(it->sku, sizeof it->sku, "%s-%d-%s", p->sku, size, demo_colours[colour].code);
-		snprintf(it->name, sizeof it->name, "%s, %d, %s", p->name, size, demo_colours[colour].name);
-	} else if (p->kind == KIND_APPAREL) {
-		int s = (int)demo_rng_below(r, BATON_ARRAY_LEN(demo_apparel_sizes) - 1);
-		snprintf(it->size, sizeof it->size, "%s", demo_apparel_sizes[s]);
-		snprintf(it->next_size, sizeof it->next_size, "%s", demo_apparel_sizes[s + 1]);
-		snprintf(it->sku, sizeof it->sku, "%s-%s-%s", p->sku, it->size, demo_colours[colour].code);
-		snprintf(it->name, sizeof it->name, "%s, %s, %s", p->name, it->size, demo_colours[colour].name);
-	} else {
-		snprintf(it->sku, sizeof it->sku, "%s", p->sku);
-		snprintf(it->name, sizeof it->name, "%s", p->name);
-	}
+	it->price_minor = demo_price(demo_catalog[p].eur_minor, currency);
+	if (demo_catalog[p].kind == KIND_SHOE)
+		it->size = (int8_t)demo_rng_range(r, 37, 45);
+	else if (demo_catalog[p].kind == KIND_APPAREL)	/* never the largest: an exchange goes up */
+		it->size = (int8_t)demo_rng_below(r, BATON_ARRAY_LEN(demo_apparel_sizes) - 1);
+	else
+		it->size = -1;
+}
+
+static bool demo_item_sized(const struct demo_item *it)
+{
+	return it->size >= 0;
+}
+
+/* The item's size, or the next size up (for an exchange); "" if none. */
+static void demo_item_size(const struct demo_item *it, bool next, char out[8])
+{
+	int d = next ? 1 : 0;
+
+	if (!demo_item_sized(it))
+		out[0] = '\0';
+	else if (demo_catalog[it->product].kind == KIND_SHOE)
+		snprintf(out, 8, "%d", it->size + d);
+	else
+		snprintf(out, 8, "%s", demo_apparel_sizes[it->size + d]);
+}
+
+/* "SNK-TRL-42-BLK" and "Trail sneaker, 42, black"; unsized: the catalogue's. */
+static void demo_item_sku(const struct demo_item *it, char out[48])
+{
+	char size[8];
+
+	demo_item_size(it, false, size);
+	if (size[0])
+		snprintf(out, 48, "%s-%s-%s", demo_catalog[it->product].sku, size,
+			 demo_colours[it->colour].code);
+	else
+		snprintf(out, 48, "%s", demo_catalog[it->product].sku);
+}
+
+static void demo_item_name(const struct demo_item *it, char out[112])
+{
+	char size[8];
+
+	demo_item_size(it, false, size);
+	if (size[0])
+		snprintf(out, 112, "%s, %s, %s", demo_catalog[it->product].name, size,
+			 demo_colours[it->colour].name);
+	else
+		snprintf(out, 112, "%s", demo_catalog[it->product].name);
 }
 
 static void demo_make_order(struct demo_world *w, struct demo_customer *c, struct demo_order *o,
@@ -468,39 +501,32 @@ static int demo_order_newest_first(const void *a, const void *b)
 
 static const char *const demo_contact_channels[] = { "email", "web", "whatsapp", "phone", NULL };
 
+static const struct { const char *summary, *outcome; } demo_contact_kinds[] = {
+	{ "Asked when order {order} would arrive; tracking link sent.", "resolved" },
+	{ "Changed the delivery address of order {order} before dispatch.", "resolved" },
+	{ "Reported a missing item in order {order}; replacement sent.", "replacement sent" },
+	{ "Requested a copy of the invoice for order {order}.", "invoice sent" },
+	{ "Asked how to apply a coupon code at checkout.", "resolved" },
+	{ "Asked whether an item would be restocked in another size.", "no action needed" },
+	{ "Complained about a late delivery of order {order}; apologised.", "coupon issued" },
+};
+
 static void demo_make_contacts(struct demo_world *w, struct demo_customer *c)
 {
-	static const struct { const char *summary, *outcome; } kinds[] = {
-		{ "Asked when order {order} would arrive; tracking link sent.", "resolved" },
-		{ "Changed the delivery address of order {order} before dispatch.", "resolved" },
-		{ "Reported a missing item in order {order}; replacement sent.", "replacement sent" },
-		{ "Requested a copy of the invoice for order {order}.", "invoice sent" },
-		{ "Asked how to apply a coupon code at checkout.", "resolved" },
-		{ "Asked whether an item would be restocked in another size.", "no action needed" },
-		{ "Complained about a late delivery of order {order}; apologised.", "coupon issued" },
-	};
 	struct demo_rng *r = &w->rng;
 
 	c->ncontacts = (int)demo_rng_below(r, 4);
 	for (int i = 0; i < c->ncontacts; i++) {
 		struct demo_contact *ct = &c->contacts[i];
-		int k = (int)demo_rng_below(r, BATON_ARRAY_LEN(kinds));
-		const struct demo_order *o = &c->orders[demo_rng_below(r, (uint32_t)c->norders)];
+		const struct demo_order *o;
 
-		ct->channel = demo_pick(r, demo_contact_channels);
+		ct->kind = (uint8_t)demo_rng_below(r, BATON_ARRAY_LEN(demo_contact_kinds));
+		ct->order = (uint8_t)demo_rng_below(r, (uint32_t)c->norders);
+		ct->channel = (uint8_t)demo_rng_below(r, BATON_ARRAY_LEN(demo_contact_channels) - 1);
+		o = &c->orders[ct->order];
 		ct->at = o->placed + demo_rng_range(r, 1, 6) * DEMO_DAY_MS;
 		if (ct->at > w->created_ms - 3600000)
 			ct->at = w->created_ms - demo_rng_range(r, 2, 48) * 3600000LL;
-		{
-			struct demo_vars v;
-			char *text;
-			memset(&v, 0, sizeof v);
-			v.order = o->id;
-			text = demo_expand_new(kinds[k].summary, &v);
-			snprintf(ct->summary, sizeof ct->summary, "%s", text);
-			free(text);
-		}
-		ct->outcome = kinds[k].outcome;
 	}
 }
 
@@ -734,11 +760,14 @@ static json_t *demo_order_json(const struct demo_customer *c, const struct demo_
 	json_t *items = json_array();
 	json_t *j;
 
-	for (int i = 0; i < o->nitems; i++)
-		json_array_append_new(items, json_pack("{s:s, s:s, s:i, s:I}",
-						       "sku", o->items[i].sku, "name", o->items[i].name,
+	for (int i = 0; i < o->nitems; i++) {
+		char sku[48], name[112];
+		demo_item_sku(&o->items[i], sku);
+		demo_item_name(&o->items[i], name);
+		json_array_append_new(items, json_pack("{s:s, s:s, s:i, s:I}", "sku", sku, "name", name,
 						       "qty", o->items[i].qty,
 						       "price_minor", (json_int_t)o->items[i].price_minor));
+	}
 	j = json_pack("{s:s, s:o, s:o, s:s, s:I, s:s, s:o, s:o, s:o}",
 		      "id", o->id, "placed_at", demo_json_time(o->placed),
 		      "delivered_at", o->delivered ? demo_json_time(o->delivered) : json_null(),
@@ -762,10 +791,18 @@ json_t *demo_customer_json(const struct demo_world *w, size_t i)
 	for (int k = 0; k < c->norders; k++)
 		json_array_append_new(orders, demo_order_json(c, &c->orders[k]));
 	contacts = json_array();
-	for (int k = 0; k < c->ncontacts; k++)
+	for (int k = 0; k < c->ncontacts; k++) {
+		const struct demo_contact *ct = &c->contacts[k];
+		struct demo_vars v;
+		char *summary;
+		memset(&v, 0, sizeof v);
+		v.order = c->orders[ct->order].id;
+		summary = demo_expand_new(demo_contact_kinds[ct->kind].summary, &v);
 		json_array_append_new(contacts, json_pack("{s:o, s:s, s:s, s:s}",
-			"at", demo_json_time(c->contacts[k].at), "channel", c->contacts[k].channel,
-			"summary", c->contacts[k].summary, "outcome", c->contacts[k].outcome));
+			"at", demo_json_time(ct->at), "channel", demo_contact_channels[ct->channel],
+			"summary", summary, "outcome", demo_contact_kinds[ct->kind].outcome));
+		free(summary);
+	}
 	discounts = json_array();
 	for (int k = 0; k < c->ndiscounts; k++) {
 		const struct demo_discount *d = &c->discounts[k];
@@ -897,7 +934,7 @@ static bool demo_order_fits(const struct demo_customer *c, int oi, enum demo_sce
 		if (!in_window)
 			return false;
 		for (int i = 0; i < o->nitems; i++)
-			if (o->items[i].size[0]) {
+			if (demo_item_sized(&o->items[i])) {
 				*item = i;
 				return true;
 			}
@@ -944,8 +981,10 @@ static void demo_conv_vars(const struct demo_world *w, const struct demo_conv *c
 	v->first = c->first;
 	v->name = c->name;
 	v->order = o->id;
-	v->item = it->name;
-	v->size = it->next_size[0] ? it->next_size : it->size;
+	demo_item_name(it, v->item_buf);
+	demo_item_size(it, true, v->size_buf);
+	v->item = v->item_buf;
+	v->size = v->size_buf;
 	v->carrier = o->carrier ? o->carrier : "-";
 	v->tracking = o->tracking[0] ? o->tracking : "-";
 	v->email = c->email;
