@@ -370,8 +370,6 @@ static void test_winansi(void)
 	free(s);
 }
 
-/* ---- ZPL ---- */
-
 static int count(const char *s, const char *needle)
 {
 	int n = 0;
@@ -380,6 +378,112 @@ static int count(const char *s, const char *needle)
 		n++;
 	return n;
 }
+
+/*
+ * Random bytes in every field, a few thousand times: the PDF keeps its
+ * structure and every string stays a string; ZPL keeps one ^XA and one ^XZ
+ * and no '~'. A fixed xorshift stream, so a failure reproduces.
+ */
+static uint64_t fuzz_state = 0x9E3779B97F4A7C15u;
+
+static uint64_t fuzz_next(void)
+{
+	fuzz_state ^= fuzz_state << 13;
+	fuzz_state ^= fuzz_state >> 7;
+	fuzz_state ^= fuzz_state << 17;
+	return fuzz_state;
+}
+
+static char *fuzz_string(void)
+{
+	static const char *const nasty[] = { "(", ")", "\\", "\\)", "^XZ", "~JR", "\n", "\r", "%%EOF",
+					     "endstream", " Tj ET", "\xc4\x9f", "\xe2\x80\xae", "\xff",
+					     "\xf0\x9f\x98\x80", "\xc3", "\x1b[2J", "\0x" };
+	size_t n = fuzz_next() % 60;
+	char *s = malloc(4 * n + 1);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = fuzz_next();
+		if (r % 3 == 0) {
+			const char *t = nasty[(r >> 8) % BATON_ARRAY_LEN(nasty)];
+			size_t l = strlen(t);
+			if (l > 4)
+				l = 4;
+			memcpy(s + k, t, l);
+			k += l;
+		} else {
+			char c = (char)((r >> 16) & 0xFF);
+			s[k++] = c ? c : ' ';
+		}
+	}
+	s[k] = '\0';
+	return s;
+}
+
+static void test_fuzz_documents(void)
+{
+	for (int round = 0; round < 2000; round++) {
+		char *f[12];
+		struct label_info li;
+		size_t len = 0;
+		char *pdf, *zpl;
+		struct strbuf text = STRBUF_INIT;
+		int before = test_failed_;
+
+		for (size_t i = 0; i < BATON_ARRAY_LEN(f); i++)
+			f[i] = fuzz_string();
+		memset(&li, 0, sizeof li);
+		li.tracking = round % 4 ? f[0] : "1Z999AA10123456784";
+		li.carrier = f[1];
+		li.service = f[2];
+		li.rma = f[3];
+		li.order = f[4];
+		li.label_id = f[5];
+		li.from_name = f[6];
+		li.from_lines[0] = f[7];
+		li.from_lines[1] = f[8];
+		li.to_name = f[9];
+		li.to_lines[0] = f[10];
+		li.weight = f[11];
+		li.created_ms = (int64_t)(fuzz_next() % 4102444800000u);
+
+		pdf = label_pdf(&li, &len);
+		check_pdf_structure(pdf, len);
+		CHECK(check_pdf_strings(pdf, len, &text) >= 10);
+		zpl = label_zpl(&li, NULL);
+		CHECK_INT(count(zpl, "^XA"), 1);
+		CHECK_INT(count(zpl, "^XZ"), 1);
+		CHECK(strchr(zpl, '~') == NULL);
+		if (test_failed_ && !before)
+			printf("#   fuzz round %d failed\n", round);
+		sb_free(&text);
+		free(pdf);
+		free(zpl);
+		for (size_t i = 0; i < BATON_ARRAY_LEN(f); i++)
+			free(f[i]);
+		if (test_failed_)
+			break;
+	}
+}
+
+static void test_tracking_seeded(void)
+{
+	char a[LABEL_TRACKING_MAX], b[LABEL_TRACKING_MAX], c[LABEL_TRACKING_MAX];
+
+	for (uint64_t seed = 1; seed < 200; seed++) {
+		static const char *const carriers[] = { "ups", "dhl", "postnl", "Aras Kargo" };
+		const char *carrier = carriers[seed % 4];
+		label_tracking_number_seeded(carrier, seed, a);
+		label_tracking_number_seeded(carrier, seed, b);
+		label_tracking_number_seeded(carrier, seed + 1000, c);
+		CHECK_STR(a, b);
+		CHECK(strcmp(a, c) != 0);
+		CHECK(label_tracking_valid(a));
+	}
+}
+
+/* ---- ZPL ---- */
 
 static void test_zpl(void)
 {
@@ -520,6 +624,7 @@ static int barcode_scans(const char *tracking)
 static const struct test tests[] = {
 	TEST(test_tracking_known),
 	TEST(test_tracking_generated),
+	TEST(test_tracking_seeded),
 	TEST(test_code128_symbols),
 	TEST(test_code128_modules),
 	TEST(test_code128_table_parity),
@@ -528,6 +633,7 @@ static const struct test tests[] = {
 	TEST(test_winansi),
 	TEST(test_zpl),
 	TEST(test_zpl_escaping),
+	TEST(test_fuzz_documents),
 	TEST(test_carrier_names),
 };
 
