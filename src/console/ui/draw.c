@@ -109,7 +109,10 @@ void ui_pad(struct ui *ui, WINDOW *w, int slot, int to)
 	(void)y;
 	if (to > maxx)
 		to = maxx;
-	wattrset(w, ui->attr[slot]);
+	/* Empty cells use the plain blank (no foreground colour), which is
+	 * what a terminal's erase and scroll leave: ncurses then has nothing
+	 * to send for them. */
+	wattrset(w, slot == THEME_NORMAL ? ui->blank : ui->attr[slot]);
 	for (; x < to; x++)
 		waddch(w, ' ');
 }

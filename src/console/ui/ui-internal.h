@@ -83,6 +83,7 @@ struct ui {
 	struct keys *keys;
 	struct theme theme;
 	attr_t attr[THEME_SLOT__COUNT];
+	attr_t blank;			/* empty cells: normal's background, default fg */
 	short pair_base;
 	enum ui_layout want;
 	struct ui_geom g;

@@ -64,7 +64,15 @@ static attr_t ui_attrs(unsigned a)
 
 static void ui_apply_theme(struct ui *ui)
 {
-	bool color = has_colors() && !ui->theme.mono && COLORS >= 8 && COLOR_PAIRS > THEME_SLOT__COUNT;
+	bool color = has_colors() && !ui->theme.mono && COLORS >= 8 &&
+		     COLOR_PAIRS > THEME_SLOT__COUNT + 1;
+	int nbg = theme_color_reduce(ui->theme.s[THEME_NORMAL].bg, COLORS);
+
+	ui->blank = A_NORMAL;
+	if (color && nbg != THEME_DEFAULT_COLOR) {
+		init_pair(THEME_SLOT__COUNT + 1, -1, (short)nbg);
+		ui->blank = COLOR_PAIR(THEME_SLOT__COUNT + 1);
+	}
 
 	for (int i = 0; i < THEME_SLOT__COUNT; i++) {
 		const struct theme_style *st = &ui->theme.s[i];
@@ -125,8 +133,10 @@ static WINDOW *ui_newwin(struct ui *ui, int h, int w, int y, int x)
 		return NULL;
 	win = newwin(h, w, y, x);
 	if (win) {
-		wbkgdset(win, ui->attr[THEME_NORMAL] | ' ');
+		wbkgdset(win, ui->blank | ' ');
 		werase(win);
+		/* The cursor only matters in the compose area (ui_set_cursor). */
+		leaveok(win, TRUE);
 	}
 	return win;
 }
@@ -148,7 +158,7 @@ static void ui_layout(struct ui *ui)
 	ui_layout_compute(ui->want, LINES, COLS, ui->compose_lines, ui->band, g);
 	ui->dirty |= UI_D_ALL;
 	ui->dirty &= ~UI_D_LAYOUT;
-	wbkgdset(stdscr, ui->attr[THEME_NORMAL] | ' ');
+	wbkgdset(stdscr, ui->blank | ' ');
 	werase(stdscr);
 	wnoutrefresh(stdscr);
 	if (g->too_small)
@@ -1142,9 +1152,11 @@ static void ui_draw_status(struct ui *ui)
 	slot = m->conn == MODEL_CONN_CONNECTED ? THEME_STATUS_OK :
 	       m->conn == MODEL_CONN_OFFLINE ? THEME_STATUS_BAD : THEME_STATUS_WARN;
 	waddch(w, ' ');
-	ui_draws(ui, w, slot, buf, cols / 3);
+	x = ui_draws(ui, w, slot, buf, cols / 3);
+	ui_pad(ui, w, THEME_STATUS, 1 + (x > 24 ? x : 24));
 	ui_draws(ui, w, THEME_STATUS, " | ", 3);
-	ui_draws(ui, w, THEME_STATUS, m->my_status == PROTO_PRES_AWAY ? "away" : "online", 6);
+	/* Fixed widths, so a change rewrites only its own field. */
+	ui_draws(ui, w, THEME_STATUS, m->my_status == PROTO_PRES_AWAY ? "away  " : "online", 6);
 	ui_draws(ui, w, THEME_STATUS, " | ", 3);
 	if (cols >= 110)
 		snprintf(buf, sizeof(buf), "queue: %lld urgent, %lld high, %lld normal, %lld low",
@@ -1234,6 +1246,8 @@ static void ui_draw_titles(struct ui *ui)
 
 static void ui_set_cursor(struct ui *ui, int on)
 {
+	if (ui->wcompose)
+		leaveok(ui->wcompose, on ? FALSE : TRUE);
 	if (ui->curs != on) {
 		curs_set(on);
 		ui->curs = on;
@@ -1264,8 +1278,9 @@ void ui_render(struct ui *ui)
 	if (ui->g.too_small) {
 		if (!ui->too_small_drawn) {
 			werase(stdscr);
-			mvwaddstr(stdscr, 0, 0, "baton: the terminal is too small; make it at least");
-			mvwprintw(stdscr, 1, 0, "%d columns by %d lines.", UI_MIN_COLS, UI_MIN_ROWS);
+			mvwaddstr(stdscr, 0, 0, "baton needs at least");
+			mvwprintw(stdscr, 1, 0, "%d x %d characters;", UI_MIN_COLS, UI_MIN_ROWS);
+			mvwprintw(stdscr, 2, 0, "this is %d x %d.", COLS, LINES);
 			wnoutrefresh(stdscr);
 			ui_set_cursor(ui, 0);
 			doupdate();
@@ -1319,6 +1334,7 @@ void ui_render(struct ui *ui)
 		}
 	}
 	editing = ui->mode != UI_MODE_NORMAL && ui->ov == UI_OV_NONE;
+	ui_set_cursor(ui, editing ? 1 : 0);
 	if (d & UI_D_COMPOSE)
 		ui_draw_compose(ui);
 	if (d & UI_D_COMPOSE || editing) {
@@ -1327,7 +1343,6 @@ void ui_render(struct ui *ui)
 		if (ui->ov == UI_OV_NONE)
 			ui_out(ui->wcompose);
 	}
-	ui_set_cursor(ui, editing ? 1 : 0);
 	doupdate();
 	ui->dirty = 0;
 }

@@ -184,7 +184,9 @@ static void view_queue_row_mine(struct ui *ui, WINDOW *w, const struct model_con
 	const char *name = c->conv && c->conv->customer ? c->conv->customer->name : "";
 	char extra[48] = "";
 	int64_t last = c->nmsgs ? c->msgs[c->nmsgs - 1].at : 0;
-	bool waiting = c->nmsgs && c->msgs[c->nmsgs - 1].from == PROTO_FROM_CUSTOMER;
+	/* The one on screen needs no timer: its messages are in view. */
+	bool waiting = c->nmsgs && c->msgs[c->nmsgs - 1].from == PROTO_FROM_CUSTOMER &&
+		       strcmp(c->id, m->sel) != 0;
 
 	wattrset(w, ui->attr[base]);
 	ui_draw(ui, w, base, c->monitored ? "@ " : "> ", 2, 2);
