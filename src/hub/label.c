@@ -755,6 +755,60 @@ static void label_zpl_fd(struct strbuf *sb, const char *s, size_t maxchars)
 	}
 }
 
+/*
+ * The barcode, centred, with the same symbols as the PDF's: the field spells
+ * our encoding out with ZPL's subset invocation codes (">:" start B, ">;"
+ * start C, ">5" code C, ">6" code B; in set B '>' is ">0", '^' is "><" and
+ * '~' is ">=", so no ZPL command character reaches the field), and the printer
+ * does not choose its own. Modules are as wide as fit (3 dots at most) with
+ * at least a 40-dot quiet zone each side. Data Code 128 cannot encode prints
+ * as text only.
+ */
+static void label_zpl_barcode(struct strbuf *sb, const char *data, int y, int h)
+{
+	int sym[C128_MAX_DATA + 4];
+	unsigned char mod[1024];
+	size_t nsym = 0, nmod = 0;
+	int w, x, set;
+
+	if (!data || label_code128_symbols(data, sym, BATON_ARRAY_LEN(sym), &nsym) < 0 ||
+	    label_code128(data, mod, sizeof mod, &nmod) < 0) {
+		sb_addf(sb, "^FO45,%d^A0N,30,30^FD(no barcode: tracking number not encodable)^FS\n",
+			y + h / 2);
+		return;
+	}
+	w = (int)((812 - 2 * 40) / nmod);
+	if (w > 3)
+		w = 3;
+	if (w < 1)
+		w = 1;
+	x = (812 - (int)nmod * w) / 2;
+	sb_addf(sb, "^FO%d,%d^BY%d,3,%d^BCN,%d,N,N,N,N^FD", x, y, w, h, h);
+	set = sym[0] == C128_START_C;
+	sb_adds(sb, set ? ">;" : ">:");
+	/* Data symbols only: the printer adds the check symbol and stop. */
+	for (size_t i = 1; i + 2 < nsym; i++) {
+		if (sym[i] == C128_CODE_C && !set) {
+			sb_adds(sb, ">5");
+			set = 1;
+		} else if (sym[i] == C128_CODE_B && set) {
+			sb_adds(sb, ">6");
+			set = 0;
+		} else if (set) {
+			sb_addf(sb, "%02d", sym[i]);
+		} else if (sym[i] + 32 == '>') {
+			sb_adds(sb, ">0");
+		} else if (sym[i] + 32 == '^') {
+			sb_adds(sb, "><");
+		} else if (sym[i] + 32 == '~') {
+			sb_adds(sb, ">=");
+		} else {
+			sb_addc(sb, (char)(sym[i] + 32));
+		}
+	}
+	sb_adds(sb, "^FS\n");
+}
+
 static void label_zpl_text(struct strbuf *sb, int x, int y, int h, const char *s, size_t maxchars)
 {
 	sb_addf(sb, "^FO%d,%d^A0N,%d,%d^FD", x, y, h, h);
@@ -793,10 +847,8 @@ char *label_zpl(const struct label_info *li, size_t *len)
 	sb_adds(&sb, "^FO20,640^GB772,5,5^FS\n");
 
 	label_zpl_text(&sb, 45, 660, 20, "TRACKING #", 12);
-	/* ^BY3: 3-dot modules; mode A lets the printer choose subsets B/C. */
-	sb_adds(&sb, "^FO60,700^BY3,3,230^BCN,230,N,N,N,A^FD");
-	label_zpl_fd(&sb, label_or_dash(li->tracking), 40);
-	sb_adds(&sb, "^FS\n^FO20,950^A0N,40,40^FB772,1,0,C^FD");
+	label_zpl_barcode(&sb, li->tracking, 700, 230);
+	sb_adds(&sb, "^FO20,950^A0N,40,40^FB772,1,0,C^FD");
 	label_zpl_fd(&sb, label_or_dash(li->tracking), 40);
 	sb_adds(&sb, "^FS\n^FO20,1010^GB772,3,3^FS\n");
 

@@ -495,11 +495,93 @@ static void test_zpl(void)
 	CHECK(len > 5 && strcmp(z + len - 4, "^XZ\n") == 0);
 	CHECK(strstr(z, "^CI28") != NULL);
 	CHECK(strstr(z, "^BCN,") != NULL);
-	CHECK(strstr(z, "^FD1Z999AA10123456784^FS") != NULL);
+	CHECK(strstr(z, "^FD1Z999AA10123456784^FS") != NULL);	/* the text line */
 	CHECK(strstr(z, "^FDAyşe Yılmaz^FS") != NULL);
 	CHECK(strstr(z, "RMA: rma-7QX2KD") != NULL);
 	CHECK_INT(count(z, "^FD"), count(z, "^FS") - count(z, "^GB"));
 	free(z);
+}
+
+/*
+ * Reads a ^BC field back the way a Zebra printer does (subset invocation
+ * codes, pairs of digits in set C) and returns the data it encodes.
+ */
+static void zpl_bc_decode(const char *fd, char *out, size_t size)
+{
+	int set = 0;	/* 0: B, 1: C */
+	size_t k = 0;
+
+	for (const char *p = fd; *p && *p != '^' && k + 3 < size;) {
+		if (p[0] == '>') {
+			switch (p[1]) {
+			case ':': set = 0; break;
+			case ';': set = 1; break;
+			case '5': set = 1; break;
+			case '6': set = 0; break;
+			case '0': out[k++] = '>'; break;
+			case '<': out[k++] = '^'; break;
+			case '=': out[k++] = '~'; break;
+			default: out[k++] = '?'; break;
+			}
+			p += 2;
+		} else if (set) {
+			out[k++] = p[0];
+			out[k++] = p[1];
+			p += 2;
+		} else {
+			out[k++] = *p++;
+		}
+	}
+	out[k] = '\0';
+}
+
+static void check_zpl_barcode(const char *tracking, const char *want_prefix)
+{
+	struct label_info li = sample;
+	char *z, got[128];
+	const char *bc, *fd;
+	int x = 0, w = 0;
+	unsigned char mod[1024];
+	size_t n = 0;
+
+	li.tracking = tracking;
+	z = label_zpl(&li, NULL);
+	bc = strstr(z, "^BCN,");
+	CHECK(bc != NULL);
+	if (!bc)
+		goto out;
+	/* The field origin and module width put the whole symbol on the label. */
+	for (const char *p = bc; p > z; p--)
+		if (strncmp(p, "^FO", 3) == 0) {
+			x = atoi(p + 3);
+			break;
+		}
+	w = atoi(strstr(bc - 20, "^BY") + 3);
+	CHECK(label_code128(tracking, mod, sizeof mod, &n) == 0);
+	CHECK(w >= 1 && w <= 3);
+	CHECK(x >= 40 && x + (int)n * w <= 812 - 40);
+	fd = strstr(bc, "^FD") + 3;
+	CHECK(strncmp(fd, want_prefix, strlen(want_prefix)) == 0);
+	zpl_bc_decode(fd, got, sizeof got);
+	CHECK_STR(got, tracking);
+out:
+	free(z);
+}
+
+static void test_zpl_barcode(void)
+{
+	/* Our symbols, spelled in invocation codes: B "1Z999AA1", code C, pairs. */
+	check_zpl_barcode("1Z999AA10123456784", ">:1Z999AA");
+	check_zpl_barcode("0000000004006381333931", ">;0000000004006381333931");
+	check_zpl_barcode("JD000004006381333931", ">:JD>5000004006381333931");
+	check_zpl_barcode("a>b^c~d", ">:a>0b><c>=d");
+	{
+		/* 60 characters of set B still fit, with 1-dot modules. */
+		char long_data[61];
+		memset(long_data, 'x', 60);
+		long_data[60] = '\0';
+		check_zpl_barcode(long_data, ">:xxx");
+	}
 }
 
 static void test_zpl_escaping(void)
@@ -633,6 +715,7 @@ static const struct test tests[] = {
 	TEST(test_winansi),
 	TEST(test_zpl),
 	TEST(test_zpl_escaping),
+	TEST(test_zpl_barcode),
 	TEST(test_fuzz_documents),
 	TEST(test_carrier_names),
 };
