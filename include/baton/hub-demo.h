@@ -84,7 +84,9 @@ const char *demo_customer_language(const struct demo_world *w, const char *custo
  *   priority     urgent|high|normal|low (fits the scenario)
  *   escalation   {reason{code,text}, confidence, sentiment, skills[],
  *                 summary (2–4 sentences, English), attempted[{step, outcome,
- *                 detail, at}]}
+ *                 detail, at}]}; skills are one or two of billing, returns,
+ *                 shipping, fraud, complaints, general (give the demo agents
+ *                 these)
  *   customer     the full Customer, as demo_customer_json
  *   transcript   [{from: "customer"|"bot", kind: "public", text, at}, …]
  *                (no id, no conv: the hub assigns them), oldest first, all
@@ -126,7 +128,8 @@ char   *demo_customer_reply(struct demo_world *w, const char *external_id,
  * one with "rma" a return (and "tracking" a label). The message quotes the
  * coupon code, RMA and tracking number found. *csat (if non-NULL) gets 1–5,
  * plausible for the disposition and scenario. Returns a malloc'd string
- * (never NULL; an unknown external_id gets an English closing).
+ * (never NULL; an unknown external_id gets an English closing). The
+ * conversation is over for the customer too: later replies are NULL.
  */
 char   *demo_bot_closing(struct demo_world *w, const char *external_id,
                          const char *disposition, json_t *outcome, int *csat);
