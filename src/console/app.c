@@ -344,6 +344,7 @@ int app_submit(struct app *app, const struct cmd_call *call, enum proto_op op,
 	live = p->welcomed && link_is_open(app->link);
 	if (outbox_add(app->outbox, &f.u.cmd, conv, call ? call->text : name, NULL, serr, sizeof serr) < 0)
 		store_problem(app, serr);
+	m->dirty |= MODEL_DIRTY_STATUS;
 	model_result_add(m, cmd_id, op, conv ? conv : "", live ? MODEL_RES_SENT : MODEL_RES_QUEUED,
 			 live ? "Sending…" : "Saved; it goes out when the hub is reachable.", time_now_ms());
 	if (live)
@@ -634,7 +635,8 @@ static void on_result(struct app *app, struct proto_frame *f)
 	if (ok && (op == PROTO_OP_HANDBACK || op == PROTO_OP_TRANSFER || op == PROTO_OP_RELEASE) &&
 	    strcmp(app->model->sel, conv) == 0 && app->model->nmine && !(app->flags & APP_RUN_HEADLESS))
 		app_select(app, app->model->mine[0]->id);
-	outbox_done(app->outbox, r->cmd_id);
+	if (outbox_done(app->outbox, r->cmd_id))
+		app->model->dirty |= MODEL_DIRTY_STATUS;	/* "N waiting to send" */
 }
 
 static void on_text(void *user, const char *buf, size_t len)
