@@ -965,7 +965,12 @@ struct keys *ui_keys(struct ui *ui)
 	return ui ? ui->keys : NULL;
 }
 
-/* ---- alerts (driven by the queue the model holds) ---- */
+/* ---- alerts (driven by the queue the model holds) ----
+ *
+ * app.c notifies live events (new escalation, message, approval). The ui
+ * adds what needs the queue as a whole: urgent conversations already in the
+ * queue at start (a snapshot is not an event) keep re-alerting until
+ * claimed, and an SLA about to pass warns once, notify.sla_lead_s before. */
 
 static bool ui_strset_has(char **v, size_t n, const char *s)
 {
@@ -1035,15 +1040,8 @@ static void ui_alerts(struct ui *ui)
 		}
 		i++;
 	}
-	/* The first look at the queue is the backlog, not news. */
-	if (ui->queue_seen && fresh && fresh->priority != PROTO_PRIO_URGENT) {
-		char *t = nfresh > 1 ? xasprintf("%zu new escalations", nfresh) :
-			  xasprintf("New escalation: %s", fresh->reason >= 0 ?
-				    PROTO_ENUM_STR(reason_code, fresh->reason) : "conversation");
-		notify_post_conv(nt, NOTIFY_ESCALATION, fresh->id, t, fresh->customer);
-		free(t);
-	}
-	ui->queue_seen = ui->queue_seen || m->conn == MODEL_CONN_CONNECTED || m->nqueue;
+	(void)fresh;
+	(void)nfresh;
 	ui->newest_queued = newest;
 }
 
@@ -1076,7 +1074,6 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 	if (c && c->conv && c->conv->sla_due_at)
 		ui->dirty |= UI_D_CONTEXT;
 	ui_alerts(ui);
-	notify_tick(ui->app->notify, now_ms);
 }
 
 /* ---- render ---- */
@@ -1123,12 +1120,8 @@ static void ui_sync_model(struct ui *ui)
 				ui->dirty |= UI_D_COMPOSE;
 			}
 		} else if (c->dirty & MODEL_CONV_APPENDED) {
-			const struct model_msg *last = c->nmsgs ? &c->msgs[c->nmsgs - 1] : NULL;
+			/* Unread counts and waits in the list (app.c notifies). */
 			ui->dirty |= UI_D_QUEUE;
-			if (last && last->from == PROTO_FROM_CUSTOMER && c->mine && ui->app->notify) {
-				const char *name = c->conv && c->conv->customer ? c->conv->customer->name : c->id;
-				notify_post_conv(ui->app->notify, NOTIFY_MESSAGE, c->id, name, last->text);
-			}
 		}
 		c->dirty = 0;
 		c->appended = 0;
