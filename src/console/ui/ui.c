@@ -1090,7 +1090,8 @@ static void ui_sync_model(struct ui *ui)
 		ui->dirty |= UI_D_CHAT | UI_D_CONTEXT | UI_D_COMPOSE;
 	if (d & MODEL_DIRTY_CONTEXT)
 		ui->dirty |= UI_D_CONTEXT;
-	if (d & MODEL_DIRTY_STATUS)
+	/* Results also change the "waiting to send" count. */
+	if (d & (MODEL_DIRTY_STATUS | MODEL_DIRTY_RESULTS))
 		ui->dirty |= UI_D_STATUS;
 	if (d & (MODEL_DIRTY_QUEUE))
 		ui_alerts(ui);

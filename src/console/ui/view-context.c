@@ -255,7 +255,8 @@ void view_context_draw(struct ui *ui)
 	for (size_t i = 0; i < x.n; i++) {
 		struct view_ctx_par *p = &x.v[i];
 		size_t len = strlen(p->text), need;
-		int cols = width - 1 - p->indent;
+		/* Continuation lines are indented two more: wrap for those. */
+		int cols = width - 1 - p->indent - 2;
 
 		if (cols < 4)
 			cols = 4;
