@@ -204,6 +204,8 @@ struct demo_lang_pack {
 	const char *const *streets;
 	const char *const *cities;	/* postcode and city, as on an envelope */
 	const char *const *carriers;
+	const char *const *product_names;	/* the catalogue in demo-data.c's order */
+	const char *const *colour_names;	/* black white navy olive grey red */
 	const char *phrase[DP__COUNT][3];
 	const struct demo_scenario_text sc[DEMO_SC__COUNT];
 	const char *const *keywords[DK__COUNT];

@@ -101,9 +101,10 @@ static const char *demo_variant(struct demo_rng *r, const char *const v[3])
 
 enum demo_kind { KIND_SHOE, KIND_APPAREL, KIND_ELECTRONICS, KIND_HOME };
 
+/* Names are in the language packs (product_names, in this order). */
 static const struct demo_product {
 	const char *sku;
-	const char *name;
+	const char *name;	/* English, for reading this table */
 	enum demo_kind kind;
 	int64_t eur_minor;
 } demo_catalog[] = {
@@ -132,10 +133,8 @@ static const struct demo_product {
 	{ "MUG-STN-2", "Stoneware mug, set of 2", KIND_HOME, 2499 },
 };
 
-static const struct { const char *code, *name; } demo_colours[] = {
-	{ "BLK", "black" }, { "WHT", "white" }, { "NVY", "navy" }, { "OLV", "olive" },
-	{ "GRY", "grey" }, { "RED", "red" },
-};
+/* SKU codes; the names are the packs' colour_names, in this order. */
+static const char *const demo_colours[] = { "BLK", "WHT", "NVY", "OLV", "GRY", "RED" };
 static const char *const demo_apparel_sizes[] = { "XS", "S", "M", "L", "XL", "XXL" };
 
 /* ---------------------------------------------------------------- world */
@@ -426,21 +425,32 @@ static void demo_item_sku(const struct demo_item *it, char out[48])
 	demo_item_size(it, false, size);
 	if (size[0])
 		snprintf(out, 48, "%s-%s-%s", demo_catalog[it->product].sku, size,
-			 demo_colours[it->colour].code);
+			 demo_colours[it->colour]);
 	else
 		snprintf(out, 48, "%s", demo_catalog[it->product].sku);
 }
 
-static void demo_item_name(const struct demo_item *it, char out[112])
+/* Entry i of a pack's list, else of the English pack's, else "?". */
+static const char *demo_localized(const char *const *list, const char *const *english, size_t i)
 {
+	if (demo_list_len(list) > i)
+		return list[i];
+	return demo_list_len(english) > i ? english[i] : "?";
+}
+
+static void demo_item_name(const struct demo_item *it, enum demo_lang lang, char out[112])
+{
+	const char *name = demo_localized(demo_langs[lang].product_names,
+					  demo_langs[DEMO_LANG_EN].product_names, it->product);
 	char size[8];
 
 	demo_item_size(it, false, size);
 	if (size[0])
-		snprintf(out, 112, "%s, %s, %s", demo_catalog[it->product].name, size,
-			 demo_colours[it->colour].name);
+		snprintf(out, 112, "%s, %s, %s", name, size,
+			 demo_localized(demo_langs[lang].colour_names,
+					demo_langs[DEMO_LANG_EN].colour_names, it->colour));
 	else
-		snprintf(out, 112, "%s", demo_catalog[it->product].name);
+		snprintf(out, 112, "%s", name);
 }
 
 static void demo_make_order(struct demo_world *w, struct demo_customer *c, struct demo_order *o,
@@ -763,7 +773,7 @@ static json_t *demo_order_json(const struct demo_customer *c, const struct demo_
 	for (int i = 0; i < o->nitems; i++) {
 		char sku[48], name[112];
 		demo_item_sku(&o->items[i], sku);
-		demo_item_name(&o->items[i], name);
+		demo_item_name(&o->items[i], c->lang, name);
 		json_array_append_new(items, json_pack("{s:s, s:s, s:i, s:I}", "sku", sku, "name", name,
 						       "qty", o->items[i].qty,
 						       "price_minor", (json_int_t)o->items[i].price_minor));
@@ -941,6 +951,14 @@ static bool demo_order_fits(const struct demo_customer *c, int oi, enum demo_sce
 		return false;
 	case DEMO_SC_COMPLAINT:
 		return o->delivered != 0;
+	case DEMO_SC_LOW_CONF:
+		/* "the same again in another colour": an item that has one */
+		for (int i = 0; i < o->nitems; i++)
+			if (demo_item_sized(&o->items[i])) {
+				*item = i;
+				return o->cat != CAT_CANCELLED;
+			}
+		return false;
 	default:
 		return o->cat != CAT_CANCELLED;
 	}
@@ -981,7 +999,7 @@ static void demo_conv_vars(const struct demo_world *w, const struct demo_conv *c
 	v->first = c->first;
 	v->name = c->name;
 	v->order = o->id;
-	demo_item_name(it, v->item_buf);
+	demo_item_name(it, c->lang, v->item_buf);
 	demo_item_size(it, true, v->size_buf);
 	v->item = v->item_buf;
 	v->size = v->size_buf;

@@ -70,6 +70,8 @@ static void test_customers_decode(void)
 			CHECK(json_array_size(items) >= 1);
 			json_array_foreach(items, n, it) {
 				CHECK(json_string_length(json_object_get(it, "sku")) >= 5);
+				/* A name from the pack, not the "?" of a missing translation. */
+				CHECK(json_string_value(json_object_get(it, "name"))[0] != '?');
 				sum += json_integer_value(json_object_get(it, "price_minor")) *
 				       json_integer_value(json_object_get(it, "qty"));
 			}
@@ -557,6 +559,19 @@ static void test_packs_complete(void)
 		CHECK(pk->code && pk->country && pk->decimal);
 		CHECK(pk->first_names[0] && pk->last_names[0] && pk->streets[0] && pk->cities[0]);
 		CHECK(pk->carriers[0]);
+		/* The catalogue: one name per product and colour, in every language. */
+		{
+			size_t n = 0, en = 0, nc = 0;
+			while (pk->product_names[n])
+				n++;
+			while (demo_langs[DEMO_LANG_EN].product_names[en])
+				en++;
+			while (pk->colour_names[nc])
+				nc++;
+			CHECK_INT(n, en);
+			CHECK(en >= 20);
+			CHECK_INT(nc, 6);
+		}
 		for (int p = 0; p < DP__COUNT; p++) {
 			if (!pk->phrase[p][0])
 				printf("#   %s: phrase %d missing\n", pk->code, p);
