@@ -529,7 +529,7 @@ const struct demo_lang_pack demo_langs[DEMO_LANG__COUNT] = {
 	.phrase = {
 		[DP_BOT_GREETING] = { "Hallo {first}, ich bin Lumi, die Assistentin von {shop}. Wie kann ich helfen?",
 				      "Guten Tag {first}! Hier ist Lumi von {shop}. Was kann ich für Sie tun?" },
-		[DP_BOT_HANDOFF] = { "Ich verbinde Sie mit einer Kollegin oder einem Kollegen aus unserem Support-Team, die Ihnen weiterhelfen. Bitte bleiben Sie im Chat, es dauert nicht lange." },
+		[DP_BOT_HANDOFF] = { "Ich verbinde Sie mit unserem Support-Team; eine Kollegin oder ein Kollege hilft Ihnen gleich weiter. Bitte bleiben Sie im Chat, es dauert nicht lange." },
 		[DP_ASK_HUMAN] = { "Kann ich bitte mit einem echten Menschen sprechen?",
 				   "Ich würde lieber mit jemandem aus Ihrem Team sprechen." },
 		[DP_R_ORDER] = { "Die Bestellnummer ist {order}.", "Es ist die {order}." },
