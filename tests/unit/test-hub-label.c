@@ -352,6 +352,35 @@ static void test_pdf_hostile(void)
 	free(pdf);
 }
 
+/* A name longer than the label is wide is cut, with an ellipsis, not
+ * drawn off the page. Helvetica-Bold 'W' is 944/1000 em: at 9 pt the
+ * 256 pt line holds about 27. */
+static void test_pdf_long_text(void)
+{
+	struct label_info li = sample;
+	char name[301];
+	struct strbuf text = STRBUF_INIT;
+	size_t len = 0;
+	char *pdf;
+	const char *p;
+
+	memset(name, 'W', 300);
+	name[300] = '\0';
+	li.from_name = name;
+	pdf = label_pdf(&li, &len);
+	check_pdf_structure(pdf, len);
+	check_pdf_strings(pdf, len, &text);
+	p = strstr(sb_str(&text), "WWWW");
+	CHECK(p != NULL);
+	if (p) {
+		size_t n = strspn(p, "W");
+		CHECK(n >= 20 && n <= 28);
+		CHECK(p[n] == '\x85' && p[n + 1] == '\n');
+	}
+	sb_free(&text);
+	free(pdf);
+}
+
 static void test_winansi(void)
 {
 	char *s = label_winansi("ğĞışŞİçÇöÖüÜ ąĄęĘłŁńŃśŚźŹżŻ ĳĲ ß ẞ € – „x“ 你 \x07");
@@ -712,6 +741,7 @@ static const struct test tests[] = {
 	TEST(test_code128_table_parity),
 	TEST(test_pdf_structure),
 	TEST(test_pdf_hostile),
+	TEST(test_pdf_long_text),
 	TEST(test_winansi),
 	TEST(test_zpl),
 	TEST(test_zpl_escaping),
