@@ -57,7 +57,9 @@ void    demo_world_free(struct demo_world *w);
  * Escalations are numbered from 1: external_id "bot-<n>". A hub that
  * restarts with the same seed and keeps its store should continue after the
  * highest number it already has, or POST /v1/escalations would return the
- * old conversations (the endpoint is idempotent on external_id).
+ * old conversations (the endpoint is idempotent on external_id); the earlier
+ * ones are then rebuilt on demand (see demo_escalation_scenario). Never goes
+ * back.
  */
 void    demo_world_set_next_serial(struct demo_world *w, uint64_t next);
 
@@ -94,10 +96,16 @@ const char *demo_customer_language(const struct demo_world *w, const char *custo
  * Not present: callback_url (the hub's demo bot is in-process), id, state.
  */
 json_t *demo_escalation_new(struct demo_world *w, int64_t now_ms);
-/* The scenario of an escalation this world made; -1 if unknown. */
-int     demo_escalation_scenario(const struct demo_world *w, const char *external_id);
-/* Its language; NULL if unknown. */
-const char *demo_conversation_language(const struct demo_world *w, const char *external_id);
+/*
+ * The scenario of escalation external_id; -1 if it is not the demo's. An
+ * escalation is a function of (seed, serial): a world asks about "bot-<n>"
+ * with n below its next serial that it did not make itself (a hub restarted
+ * with the same seed, demo_world_set_next_serial) rebuilds it, so these and
+ * demo_customer_reply / demo_bot_closing work for it too. Hence not const.
+ */
+int     demo_escalation_scenario(struct demo_world *w, const char *external_id);
+/* Its language; NULL if it is not the demo's. */
+const char *demo_conversation_language(struct demo_world *w, const char *external_id);
 
 /*
  * What the customer of conversation external_id answers to the agent's
@@ -106,7 +114,7 @@ const char *demo_conversation_language(const struct demo_world *w, const char *e
  * asks when the refund arrives after a return, says goodbye after a
  * resolution… *delay_ms gets 2000–12000 (typing time). Returns a malloc'd
  * string, or NULL when the customer stays silent (sometimes, by design; also
- * for an external_id this world did not make, and after the customer said
+ * for an external_id that is not the demo's, and after the customer said
  * goodbye).
  */
 char   *demo_customer_reply(struct demo_world *w, const char *external_id,

@@ -10,14 +10,14 @@
  * coupons and returns. Nothing is stored as JSON: demo_customer_json()
  * builds the protocol Customer when asked.
  *
- * demo_escalation_new() deals scenarios from a shuffled deck (so each one
- * appears within every deck of 20), finds a customer with an order that fits
+ * demo_escalation_new() deals scenarios from shuffled decks (so each one
+ * appears within every 20 escalations), finds a customer with an order that fits
  * the scenario (a delivered order outside the window for a late return…),
  * and writes the bot's view: reason, summary and attempts in English for the
- * agent, the transcript in the customer's language. Each conversation then
- * keeps its own small state and its own random stream (seeded from the world
- * seed and its serial), so replies do not depend on how conversations
- * interleave.
+ * agent, the transcript in the customer's language. Everything about
+ * escalation n comes from random streams seeded by (seed, n) alone: replies
+ * do not depend on how conversations interleave, and a hub restarted with
+ * the same seed rebuilds the conversations it had (demo_find_conv).
  *
  * The PRNG is for plausibility only; nothing here is a secret.
  */
@@ -228,8 +228,6 @@ struct demo_world {
 	struct demo_conv *conv;		/* sorted by serial: they are made in order */
 	size_t nconv, capconv;
 	uint64_t next_serial;
-	int deck[20];
-	int deck_pos;
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -645,7 +643,12 @@ static void demo_make_customer(struct demo_world *w, size_t i, int lang_offset, 
 	demo_make_discounts_returns(w, c);
 }
 
-static void demo_deck_shuffle(struct demo_world *w)
+/*
+ * The scenario of escalation number serial. Serials are dealt in decks of
+ * 20 (each deck shuffled from the seed and the deck's number), so every case
+ * comes up in every 20 and the choice needs nothing but (seed, serial).
+ */
+static enum demo_scenario demo_serial_scenario(uint64_t seed, uint64_t serial)
 {
 	/* Weights out of 20: how often each case comes up. */
 	static const int weights[DEMO_SC__COUNT] = {
@@ -653,18 +656,19 @@ static void demo_deck_shuffle(struct demo_world *w)
 		[DEMO_SC_FRAUD] = 1, [DEMO_SC_LATE_ORDER] = 3, [DEMO_SC_SIZE_OOS] = 2,
 		[DEMO_SC_COMPLAINT] = 2, [DEMO_SC_HUMAN] = 3, [DEMO_SC_LOW_CONF] = 2,
 	};
-	int n = 0;
+	struct demo_rng r = { seed ^ (((serial - 1) / 20 + 1) * 0x8CB92BA72F3D8DD7u) };
+	int deck[20], n = 0;
 
 	for (int s = 0; s < DEMO_SC__COUNT; s++)
 		for (int k = 0; k < weights[s]; k++)
-			w->deck[n++] = s;
+			deck[n++] = s;
 	for (int i = n - 1; i > 0; i--) {
-		int j = (int)demo_rng_below(&w->rng, (uint32_t)i + 1);
-		int t = w->deck[i];
-		w->deck[i] = w->deck[j];
-		w->deck[j] = t;
+		int j = (int)demo_rng_below(&r, (uint32_t)i + 1);
+		int t = deck[i];
+		deck[i] = deck[j];
+		deck[j] = t;
 	}
-	w->deck_pos = 0;
+	return (enum demo_scenario)deck[(serial - 1) % 20];
 }
 
 struct demo_world *demo_world_new_at(uint64_t seed, int ncustomers, int64_t now_ms)
@@ -685,7 +689,6 @@ struct demo_world *demo_world_new_at(uint64_t seed, int ncustomers, int64_t now_
 	lang_offset = (int)demo_rng_below(&w->rng, DEMO_LANG__COUNT);
 	for (size_t i = 0; i < w->ncust; i++)
 		demo_make_customer(w, i, lang_offset, &order_no);
-	demo_deck_shuffle(w);
 	return w;
 }
 
@@ -964,12 +967,12 @@ static bool demo_order_fits(const struct demo_customer *c, int oi, enum demo_sce
 	}
 }
 
-static void demo_pick_case(struct demo_world *w, enum demo_scenario sc, int64_t now, size_t *ci,
-			   int *oi, int *item)
+static void demo_pick_case(const struct demo_world *w, struct demo_rng *r, enum demo_scenario sc,
+			   int64_t now, size_t *ci, int *oi, int *item)
 {
 	/* Random customers first; then a full scan; then any order at all. */
 	for (int tries = 0; tries < 64; tries++) {
-		size_t c = demo_rng_below(&w->rng, (uint32_t)w->ncust);
+		size_t c = demo_rng_below(r, (uint32_t)w->ncust);
 		for (int o = 0; o < w->cust[c].norders; o++)
 			if (demo_order_fits(&w->cust[c], o, sc, now, item)) {
 				*ci = c;
@@ -984,9 +987,55 @@ static void demo_pick_case(struct demo_world *w, enum demo_scenario sc, int64_t 
 				*oi = o;
 				return;
 			}
-	*ci = demo_rng_below(&w->rng, (uint32_t)w->ncust);
+	*ci = demo_rng_below(r, (uint32_t)w->ncust);
 	*oi = 0;
 	*item = 0;
+}
+
+/* Random streams of escalation number serial: one for the case and the
+ * bot's body, one for the customer's replies. */
+static struct demo_rng demo_case_rng(const struct demo_world *w, uint64_t serial)
+{
+	struct demo_rng r = { w->seed ^ (serial * 0x9FB21C651E98DF25u) };
+
+	return r;
+}
+
+/*
+ * The case of escalation number serial, from (seed, serial) alone, so the
+ * same world rebuilds it after a restart: scenario, customer, order, item,
+ * what the customer wants. Orders fit "as of" the world's creation, not the
+ * wall clock, for the same reason. r is left where the body continues.
+ */
+static void demo_conv_init(const struct demo_world *w, struct demo_conv *cv, uint64_t serial,
+			   struct demo_rng *r)
+{
+	const struct demo_order *o;
+
+	memset(cv, 0, sizeof *cv);
+	cv->serial = serial;
+	snprintf(cv->external_id, sizeof cv->external_id, "bot-%llu", (unsigned long long)serial);
+	cv->sc = demo_serial_scenario(w->seed, serial);
+	cv->rng.s = w->seed ^ (serial * 0xD1B54A32D192ED03u);
+	demo_pick_case(w, r, cv->sc, w->created_ms, &cv->customer, &cv->order, &cv->item);
+	o = &w->cust[cv->customer].orders[cv->order];
+	cv->percent = 20 + 5 * (int)demo_rng_below(r, 4);
+	if (cv->sc == DEMO_SC_RETURN_LATE && o->delivered)
+		cv->days = (int)((w->created_ms - o->delivered) / DEMO_DAY_MS);
+	else
+		cv->days = 3 + (int)demo_rng_below(r, 4);
+}
+
+/* Makes room for one more conversation at index at (serial order). */
+static struct demo_conv *demo_conv_insert(struct demo_world *w, size_t at)
+{
+	if (w->nconv == w->capconv) {
+		w->capconv = w->capconv ? 2 * w->capconv : 64;
+		w->conv = xrealloc(w->conv, w->capconv * sizeof *w->conv);
+	}
+	memmove(&w->conv[at + 1], &w->conv[at], (w->nconv - at) * sizeof *w->conv);
+	w->nconv++;
+	return &w->conv[at];
 }
 
 static void demo_conv_vars(const struct demo_world *w, const struct demo_conv *cv, struct demo_vars *v)
@@ -1011,7 +1060,13 @@ static void demo_conv_vars(const struct demo_world *w, const struct demo_conv *c
 	demo_money(v->amount, sizeof v->amount, o->total, c->currency, c->lang);
 }
 
-static struct demo_conv *demo_find_conv(const struct demo_world *w, const char *external_id)
+/*
+ * The state of conversation external_id. One this world has not seen but
+ * numbered before its next serial (a restarted hub's earlier escalations)
+ * is rebuilt from the seed, so its customer answers in the right language
+ * and case; anything else is not the demo's.
+ */
+static struct demo_conv *demo_find_conv(struct demo_world *w, const char *external_id)
 {
 	size_t lo = 0, hi = w->nconv;
 	unsigned long long serial;
@@ -1029,20 +1084,26 @@ static struct demo_conv *demo_find_conv(const struct demo_world *w, const char *
 		else
 			hi = mid;
 	}
-	if (lo < w->nconv && w->conv[lo].serial == serial &&
-	    strcmp(w->conv[lo].external_id, external_id) == 0)
-		return &w->conv[lo];
-	return NULL;
+	if (lo < w->nconv && w->conv[lo].serial == serial)
+		return strcmp(w->conv[lo].external_id, external_id) == 0 ? &w->conv[lo] : NULL;
+	if (serial == 0 || serial >= w->next_serial || external_id[4] == '0') {
+		return NULL;
+	} else {
+		struct demo_rng r = demo_case_rng(w, serial);
+		struct demo_conv *cv = demo_conv_insert(w, lo);
+		demo_conv_init(w, cv, serial, &r);
+		return cv;
+	}
 }
 
-int demo_escalation_scenario(const struct demo_world *w, const char *external_id)
+int demo_escalation_scenario(struct demo_world *w, const char *external_id)
 {
 	const struct demo_conv *cv = demo_find_conv(w, external_id);
 
 	return cv ? (int)cv->sc : -1;
 }
 
-const char *demo_conversation_language(const struct demo_world *w, const char *external_id)
+const char *demo_conversation_language(struct demo_world *w, const char *external_id)
 {
 	const struct demo_conv *cv = demo_find_conv(w, external_id);
 
@@ -1079,7 +1140,7 @@ static const char *demo_channel(struct demo_rng *r)
 
 json_t *demo_escalation_new(struct demo_world *w, int64_t now_ms)
 {
-	struct demo_rng *r = &w->rng;
+	struct demo_rng case_rng = demo_case_rng(w, w->next_serial), *r = &case_rng;
 	const struct demo_case *dc;
 	const struct demo_customer *c;
 	const struct demo_lang_pack *pk;
@@ -1092,27 +1153,15 @@ json_t *demo_escalation_new(struct demo_world *w, int64_t now_ms)
 	double conf;
 	const char *priority;
 
-	if (w->deck_pos >= (int)BATON_ARRAY_LEN(w->deck))
-		demo_deck_shuffle(w);
-	if (w->nconv == w->capconv) {
-		w->capconv = w->capconv ? 2 * w->capconv : 64;
-		w->conv = xrealloc(w->conv, w->capconv * sizeof *w->conv);
-	}
-	cv = &w->conv[w->nconv++];
-	memset(cv, 0, sizeof *cv);
-	cv->sc = (enum demo_scenario)w->deck[w->deck_pos++];
-	cv->serial = w->next_serial++;
-	snprintf(cv->external_id, sizeof cv->external_id, "bot-%llu", (unsigned long long)cv->serial);
-	cv->rng.s = w->seed ^ (cv->serial * 0xD1B54A32D192ED03u);
-	demo_pick_case(w, cv->sc, now_ms, &cv->customer, &cv->order, &cv->item);
+	/* Serials only grow and the array is sorted by them: append. (A
+	 * rebuilt conversation is always below next_serial.) */
+	cv = demo_conv_insert(w, w->nconv);
+	demo_conv_init(w, cv, w->next_serial++, r);
+	if (cv->sc == DEMO_SC_RETURN_LATE && w->cust[cv->customer].orders[cv->order].delivered)
+		cv->days = (int)((now_ms - w->cust[cv->customer].orders[cv->order].delivered) / DEMO_DAY_MS);
 	c = &w->cust[cv->customer];
 	pk = &demo_langs[c->lang];
 	dc = &demo_cases[cv->sc];
-	cv->percent = 20 + 5 * (int)demo_rng_below(r, 4);
-	if (cv->sc == DEMO_SC_RETURN_LATE && c->orders[cv->order].delivered)
-		cv->days = (int)((now_ms - c->orders[cv->order].delivered) / DEMO_DAY_MS);
-	else
-		cv->days = 3 + (int)demo_rng_below(r, 4);
 	demo_conv_vars(w, cv, &v);
 
 	/* Priority: the case's, one step up for the best customers' disputes. */

@@ -543,12 +543,65 @@ static void test_serials(void)
 	demo_world_set_next_serial(w, 5);	/* never goes back */
 	e = demo_escalation_new(w, NOW_MS);
 	CHECK_STR(json_string_value(json_object_get(e, "external_id")), "bot-1001");
+	json_decref(e);
 	CHECK(demo_escalation_scenario(w, "bot-1000") >= 0);
 	CHECK(demo_escalation_scenario(w, "bot-1001") >= 0);
-	CHECK(demo_escalation_scenario(w, "bot-1") == -1);
+	CHECK(demo_escalation_scenario(w, "bot-1002") == -1);	/* not made yet */
 	CHECK(demo_escalation_scenario(w, "bot-01000") == -1);
-	json_decref(e);
+	CHECK(demo_escalation_scenario(w, "bot-0") == -1);
+	CHECK(demo_escalation_scenario(w, "bot-") == -1);
+	CHECK(demo_escalation_scenario(w, "bot-12x") == -1);
+	CHECK(demo_customer_reply(w, "bot-5000", "Hello?", NULL) == NULL);
 	demo_world_free(w);
+}
+
+/*
+ * A hub restarted with the same seed: its new world continues the serials
+ * and still knows the conversations the first world made, in the same
+ * language, case and order, even in another order of asking.
+ */
+static void test_restart_rebuilds(void)
+{
+	struct demo_world *a = demo_world_new_at(SEED, 50, NOW_MS);
+	struct demo_world *b = demo_world_new_at(SEED, 50, NOW_MS);
+	int sc[31];
+	char *orders[31];
+
+	for (int n = 1; n <= 30; n++) {
+		json_t *e = demo_escalation_new(a, NOW_MS);
+		char ext[32];
+		snprintf(ext, sizeof ext, "bot-%d", n);
+		sc[n] = demo_escalation_scenario(a, ext);
+		orders[n] = demo_customer_reply(a, ext, "What is the order number?", NULL);
+		json_decref(e);
+	}
+	demo_world_set_next_serial(b, 31);
+	for (int n = 30; n >= 1; n -= 3) {	/* backwards, sparse: inserts in the middle */
+		char ext[32], *r;
+		snprintf(ext, sizeof ext, "bot-%d", n);
+		CHECK_INT(demo_escalation_scenario(b, ext), sc[n]);
+		CHECK_STR(demo_conversation_language(b, ext), demo_conversation_language(a, ext));
+		r = demo_customer_reply(b, ext, "What is the order number?", NULL);
+		CHECK(r != NULL && orders[n] != NULL);
+		if (r && orders[n])
+			CHECK_STR(r, orders[n]);
+		free(r);
+	}
+	for (int n = 1; n <= 30; n++) {
+		char ext[32];
+		snprintf(ext, sizeof ext, "bot-%d", n);
+		CHECK_INT(demo_escalation_scenario(b, ext), sc[n]);
+		free(orders[n]);
+	}
+	/* The next escalation is the same in both worlds. */
+	{
+		json_t *ea = demo_escalation_new(a, NOW_MS), *eb = demo_escalation_new(b, NOW_MS);
+		CHECK(json_equal(ea, eb));
+		json_decref(ea);
+		json_decref(eb);
+	}
+	demo_world_free(a);
+	demo_world_free(b);
 }
 
 /* Every pack fills every slot: a missing translation is a bug. */
@@ -596,6 +649,7 @@ static const struct test tests[] = {
 	TEST(test_closing),
 	TEST(test_addresses),
 	TEST(test_serials),
+	TEST(test_restart_rebuilds),
 	TEST(test_packs_complete),
 };
 TEST_MAIN(tests)
