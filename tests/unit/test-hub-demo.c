@@ -13,7 +13,7 @@
 #include "test.h"
 
 #define SEED   0xBA70Du
-#define NOW_MS 1795320847123LL	/* 2026-11-22T03:14:07.123Z */
+#define NOW_MS 1795320847123LL	/* 2026-11-22T04:14:07.123Z */
 #define DAY    86400000LL
 
 /* Decodes json as type t; prints the error on failure. */

@@ -668,13 +668,26 @@ static int pdftotext_contains(const struct label_info *li, const char *const *wa
 		goto out;
 	}
 	fclose(f);
-	snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 %s %s 2>&1", pdfpath, txtpath);
+	/* poppler reports any syntax problem on stderr, even when it copes:
+	 * the file must parse without a single complaint. */
+	snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 %s %s 2>%s/err", pdfpath, txtpath, dir);
 	if (system(cmd) != 0)
 		goto out;
 	txt = file_read(txtpath, 1 << 20, &tlen);
 	if (!txt)
 		goto out;
 	failed = 0;
+	snprintf(cmd, sizeof cmd, "%s/err", dir);
+	{
+		size_t elen = 0;
+		char *errs = file_read(cmd, 1 << 16, &elen);
+		if (!errs || elen > 0) {
+			printf("#   pdftotext complained: %s\n", errs ? errs : "(no stderr file)");
+			failed = 1;
+		}
+		free(errs);
+		unlink(cmd);
+	}
 	for (size_t i = 0; i < nwant; i++)
 		if (!strstr(txt, want[i])) {
 			printf("#   pdftotext output lacks \"%s\":\n# %s\n", want[i], txt);
