@@ -417,7 +417,7 @@ static void server_lws_log(int level, const char *line)
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %.*s", (int)n, line);
+	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_INFO, "lws: %.*s", (int)n, line);
 }
 
 /* Dead peers: ping after 15 s of silence, hang up after 30 s without a valid
@@ -447,7 +447,9 @@ int server_run(char *err, size_t errlen)
 	hub.next_seq = max + 1;
 	hub.started_ms = time_now_ms();
 
-	lws_set_log_level(LLL_ERR, server_lws_log);
+	/* BATOND_LWS_LOG=<lws level bits> lets an operator see lws itself. */
+	const char *lv = getenv("BATOND_LWS_LOG");
+	lws_set_log_level(lv ? atoi(lv) : LLL_ERR, server_lws_log);
 	protos[0] = httpapi_protocol;
 	protos[1] = session_protocol;
 	protos[2] = webhook_protocol;
