@@ -46,6 +46,8 @@ struct link_cb {
 	void (*on_tick)(void *user, int64_t now_ms);
 	/* After each loop pass. */
 	void (*on_pass_end)(void *user);
+	/* The one-shot timer set with link_timer() fired. */
+	void (*on_timer)(void *user);
 };
 
 struct link_opts {
@@ -80,6 +82,9 @@ enum link_state link_state(const struct link *l);
 void link_give_up(struct link *l, const char *why);
 /* Closes the connection and reconnects (after a protocol problem). */
 void link_reconnect(struct link *l, const char *why);
+
+/* Calls on_timer once, ms from now (replacing an earlier setting). */
+void link_timer(struct link *l, int ms);
 
 /* Signals the loop handles; installs the handlers (call after initscr so
  * ours win over ncurses' SIGWINCH handler). */

@@ -34,6 +34,10 @@
 #define HEADLESS_TIMEOUT_S 30
 #define TYPING_RESEND_MS 3000
 #define STORE_ERR_REPEAT_MS 60000
+/* A replay has no end marker (events this agent may not see count toward
+ * head but are not sent), so a replay is over when it reaches head or
+ * when the hub has been quiet this long after the welcome or last event. */
+#define REPLAY_QUIET_MS 250
 
 struct app_priv {
 	char *url;
@@ -510,6 +514,8 @@ static void on_welcome(struct app *app, struct proto_frame *f)
 	model_apply_welcome(app->model, w);
 	p->welcomed = true;
 	p->caught_up = w->resume == PROTO_RESUME_REPLAY && app->model->last_seq >= w->head;
+	if (!p->caught_up && w->resume == PROTO_RESUME_REPLAY)
+		link_timer(app->link, REPLAY_QUIET_MS);
 	if (app->notify && p->was_connected)
 		notify_post(app->notify, NOTIFY_CONNECTION, "baton", "Connected to the hub again.");
 	p->was_connected = true;
@@ -701,6 +707,8 @@ static void on_text(void *user, const char *buf, size_t len)
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		if (!p->caught_up && app->model->last_seq >= app->model->head)
 			p->caught_up = true;
+		else if (!p->caught_up)
+			link_timer(app->link, REPLAY_QUIET_MS);
 		if (live)
 			notify_event(app, &f->u.event);
 		break;
@@ -806,6 +814,18 @@ static void on_tick(void *user, int64_t now)
 	}
 }
 
+static void on_timer(void *user)
+{
+	struct app *app = user;
+	struct app_priv *p = app->priv;
+
+	if (p->welcomed && !p->caught_up) {
+		p->caught_up = true;	/* the replay went quiet: it is over */
+		if (app->flags & APP_RUN_HEADLESS)
+			headless_pump(app);
+	}
+}
+
 static void on_pass_end(void *user)
 {
 	struct app *app = user;
@@ -872,6 +892,7 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 	cb.on_signal = on_signal;
 	cb.on_tick = on_tick;
 	cb.on_pass_end = on_pass_end;
+	cb.on_timer = on_timer;
 	app->link = link_new(&lo, &cb, err, errlen);
 	if (!app->link)
 		return -1;

@@ -41,6 +41,7 @@ struct link {
 	struct lws *wsi;
 	lws_sorted_usec_list_t sul_connect;
 	lws_sorted_usec_list_t sul_tick;
+	lws_sorted_usec_list_t sul_timer;
 	enum link_state state;
 	unsigned attempt;
 	int64_t opened_at;
@@ -163,6 +164,19 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(l->ctx, 0, &l->sul_tick, tick_cb, LWS_US_PER_SEC);
 }
 
+static void timer_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_timer);
+
+	if (l->cb.on_timer)
+		l->cb.on_timer(l->cb.user);
+}
+
+void link_timer(struct link *l, int ms)
+{
+	lws_sul_schedule(l->ctx, 0, &l->sul_timer, timer_cb, (lws_usec_t)ms * LWS_US_PER_MS);
+}
+
 static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct link *l = lws_get_opaque_user_data(wsi);
@@ -228,7 +242,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 			snprintf(l->close_why, sizeof l->close_why, "the hub closed the connection (%u%s%s)",
 				 code, *words ? ": " : "", words);
 			free(words);
-			if (code == 4401 || code == 1008) {
+			if (code == 4401) {
 				l->give_up = true;
 				snprintf(l->give_up_why, sizeof l->give_up_why,
 					 "the hub refused your token: check the token file, then restart baton");
@@ -446,6 +460,7 @@ void link_free(struct link *l)
 	if (l->ctx) {
 		lws_sul_cancel(&l->sul_connect);
 		lws_sul_cancel(&l->sul_tick);
+		lws_sul_cancel(&l->sul_timer);
 		lws_context_destroy(l->ctx);
 	}
 	q_clear(l);
