@@ -206,11 +206,14 @@ int hub_event(struct proto_frame *f, const struct hub_aud *aud)
 	}
 	if (ev->conv)
 		conv = hub_id_parse(ev->conv, "c-");
-	o = hub_out_frame(f, ev->seq);
+	int kind = ev->kind;
+	int64_t at = ev->at;
+	o = hub_out_frame(f, ev->seq);	/* frees f, and ev with it */
 	f = NULL;
+	ev = NULL;
 	if (store_exec(hub.st, "INSERT INTO events(seq, kind, conv, at, to_all, to_sups, audience, frame)"
 		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "isiiiiss", o->seq,
-		       proto_enum_str(proto_enum_event_kind, ev->kind), conv, ev->at,
+		       proto_enum_str(proto_enum_event_kind, kind), conv, at,
 		       (int64_t)aud->all, (int64_t)aud->sups, sb_str(&who), (const char *)o->buf + LWS_PRE) < 0) {
 		log_error("store: cannot record an event: %s", store_errmsg(hub.st));
 		free(o);
