@@ -810,7 +810,7 @@ static void on_tick(void *user, int64_t now)
 			 (long long)p->hl_timeout_s, waiting);
 		print_json(json_pack("{s:s,s:{s:s,s:s},s:i}", "status", "error", "error", "code", "timeout",
 				     "message", text, "waiting", (int)waiting));
-		app_quit(app, 2);
+		app_quit(app, 3);
 	}
 }
 

@@ -52,7 +52,7 @@ static const struct cmd_def table[] = {
 	  "/", CMD_F_REST, 1, 1, cmd_search },
 	{ "theme", "NAME", N_("Switch the colour theme (night, day, high-contrast, solarized-dark, mono)."),
 	  "", CMD_F_UI, 1, 1, cmd_theme },
-	{ "bind", "KEY COMMAND", N_("Bind KEY (ctrl-a, meta-left, F5…) to a command; \"none\" unbinds."),
+	{ "bind", "KEY COMMAND", N_("Bind KEY (ctrl-a, meta-left, F5...) to a command; \"none\" unbinds."),
 	  "", CMD_F_UI | CMD_F_REST, 2, 2, cmd_bind },
 	{ "binds", "", N_("List the key bindings."), "", CMD_F_UI, 0, 0, cmd_binds },
 	{ "help", "[COMMAND]", N_("Show the commands and keys, or one command's usage."),

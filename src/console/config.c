@@ -19,7 +19,7 @@
 #define CONFIG_FILE_MAX (256 * 1024)
 
 static const struct config_opt opts[] = {
-	{ "url", CONFIG_STR, "ws://127.0.0.1:7300/v1/stream", "ws://HOST:PORT/v1/stream or wss://…",
+	{ "url", CONFIG_STR, "ws://127.0.0.1:7300/v1/stream", "ws://HOST:PORT/v1/stream or wss://HOST:PORT/v1/stream",
 	  "Where the hub's agent stream is (also --url, BATON_URL)." },
 	{ "token_file", CONFIG_PATH, NULL, "a file readable only by you",
 	  "File holding your agent token (also --token-file, BATON_TOKEN_FILE); "

@@ -23,6 +23,7 @@
 #include "baton/app.h"
 #include "baton/common.h"
 #include "baton/config.h"
+#include "baton/keys.h"
 #include "baton/log.h"
 #include "baton/text.h"
 
@@ -71,6 +72,107 @@ static void help_config(void)
 	for (size_t i = 0; i < n; i++)
 		printf("%-24s %-14s %s\n    %s\n", t[i].key, t[i].def ? t[i].def : "(unset)", t[i].values,
 		       t[i].help);
+}
+
+/* Text made safe inside a roff paragraph: backslashes and hyphens escaped,
+ * no line starting with a control character. */
+static void roff(FILE *f, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", f);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/*
+ * The parts of man/baton.1 and man/baton.conf.5 that come from the tables
+ * (commands, default keys, options). tests/regress/console-man.sh checks
+ * that the pages hold exactly this, so they cannot drift from the code.
+ */
+static int man_fragment(const char *what)
+{
+	size_t n;
+
+	if (strcmp(what, "commands") == 0) {
+		const struct cmd_def *t = app_cmd_table(&n);
+		for (size_t i = 0; i < n; i++) {
+			printf(".TP\n\\fB");
+			roff(stdout, t[i].name);
+			printf("\\fR");
+			if (*t[i].args) {
+				printf(" \\fI");
+				roff(stdout, t[i].args);
+				printf("\\fR");
+			}
+			printf("\n");
+			roff(stdout, t[i].help);
+			if (t[i].flags & CMD_F_SUPERVISOR)
+				printf(" (Supervisors.)");
+			if (t[i].flags & CMD_F_MONEY)
+				printf(" Asks for a confirmation on the screen.");
+			printf("\n");
+		}
+		return 0;
+	}
+	if (strcmp(what, "keys") == 0) {
+		struct keys *k = keys_new();
+		char *list = keys_list(k);
+		for (char *line = list, *nl; line && *line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = '\0';
+			char *sp = strstr(line, "  ");
+			if (!sp)
+				continue;
+			*sp = '\0';
+			char *cmd = sp + 2;
+			while (*cmd == ' ')
+				cmd++;
+			const struct keys_action *act = keys_action_find(cmd);
+			printf(".TP\n\\fB");
+			roff(stdout, line);
+			printf("\\fR\n");
+			if (act) {
+				roff(stdout, act->help);
+				printf(".\n");
+			} else {
+				printf("Runs \\fB");
+				roff(stdout, cmd);
+				printf("\\fR.\n");
+			}
+		}
+		free(list);
+		keys_free(k);
+		return 0;
+	}
+	if (strcmp(what, "config") == 0) {
+		const struct config_opt *t = config_table(&n);
+		for (size_t i = 0; i < n; i++) {
+			printf(".TP\n\\fB");
+			roff(stdout, t[i].key);
+			printf("\\fR = \\fI");
+			roff(stdout, t[i].values);
+			printf("\\fR\n");
+			roff(stdout, t[i].help);
+			printf("\nDefault: ");
+			if (t[i].def) {
+				printf("\\fB");
+				roff(stdout, t[i].def);
+				printf("\\fR.\n");
+			} else {
+				printf("unset.\n");
+			}
+		}
+		return 0;
+	}
+	fprintf(stderr, "baton: --man-fragment takes commands, keys or config\n");
+	return 2;
 }
 
 /* Reads the token: the first line of path, which only its owner may read. */
@@ -133,7 +235,7 @@ out:
 }
 
 enum { OPT_URL = 256, OPT_TOKEN_FILE, OPT_TOKEN, OPT_INSECURE, OPT_CONFIG, OPT_DB, OPT_TIMEOUT,
-       OPT_HELP_CONFIG };
+       OPT_HELP_CONFIG, OPT_MAN_FRAGMENT };
 
 int main(int argc, char **argv)
 {
@@ -147,6 +249,7 @@ int main(int argc, char **argv)
 		{ "exec", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
+		{ "man-fragment", required_argument, NULL, OPT_MAN_FRAGMENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -188,6 +291,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_HELP_CONFIG: help_config(); return 0;
+		case OPT_MAN_FRAGMENT: return man_fragment(optarg);
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("baton %s\n", BATON_VERSION); return 0;
 		case ':':

@@ -271,7 +271,7 @@ def run_all(tmp, hub):
     before = len([m for m in conv(c4)["transcript"] if m.get("from") == "agent"])
     hub.stop()
     rc, out, err = baton("ana", "open %s; say only once please" % c4, timeout=3, extra=("--timeout", "3"))
-    ok(rc == 2 and out and out[-1].get("error", {}).get("code") == "timeout" and out[-1].get("waiting") == 1,
+    ok(rc == 3 and out and out[-1].get("error", {}).get("code") == "timeout" and out[-1].get("waiting") == 1,
        "with the hub down the command waits in the outbox", out or err)
     ok(hub.start(), "batond comes back")
     rc, out, err = baton("ana", "open %s" % c4)
