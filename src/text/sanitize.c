@@ -275,7 +275,11 @@ void text_sanitize_into(struct strbuf *out, const char *src, size_t len)
 		if (i == len)
 			break;
 		if (s[i] >= 0x80 && (n = san_mb_ok(s + i, len - i)) != 0) {
-			i += n;
+			/* Scripts without ASCII between letters (CJK, emoji)
+			 * stay in this loop. */
+			do
+				i += n;
+			while (i < len && s[i] >= 0x80 && (n = san_mb_ok(s + i, len - i)) != 0);
 			continue;
 		}
 		uint32_t ph = san_replace(s + i, len - i, &n);
