@@ -2763,6 +2763,10 @@ int main(int argc, char **argv)
 		for (int i = 0; tg[k].idle_tokens && i < tg[k].nidle_tokens; i++)
 			free(tg[k].idle_tokens[i]);
 		free(tg[k].idle_tokens);
+		free(tg[k].ph_rate.lat.v);
+		free(tg[k].ph_rate.resp.v);
+		free(tg[k].ph_max.lat.v);
+		free(tg[k].ph_max.resp.v);
 	}
 	if (!ran)
 		fprintf(stderr, "hub-load: no target ran\n");
