@@ -310,6 +310,9 @@ struct hub_metrics {
 	uint64_t commits, commit_failures;
 	uint64_t lat_us[32];			/* command handling, log2 buckets */
 	uint64_t lat_n;
+	uint64_t commit_us[32];			/* COMMIT time, log2 buckets */
+	uint64_t commit_n;
+	uint64_t passes;			/* loop passes */
 	int connections;			/* ws sessions */
 };
 
@@ -335,8 +338,9 @@ int64_t hub_id_parse(const char *s, const char *prefix);
 /* The wire id of n (prefix "c-"): "c-12", in arena. */
 const char *hub_id_fmt(struct proto_arena *a, const char *prefix, int64_t n);
 void hub_metrics_latency(int64_t us);
-/* The latency quantile q (0..1) in microseconds (bucket upper bound). */
-int64_t hub_metrics_quantile(double q);
+/* The latency quantile q (0..1) in microseconds (bucket upper bound) of a
+ * log2 histogram (hub.m.lat_us or hub.m.commit_us). */
+int64_t hub_metrics_quantile(const uint64_t *buckets, uint64_t n, double q);
 /* A new random token (the CSPRNG), "bt_" + 43 characters; caller frees. */
 char *hub_token_new(void);
 void hub_token_hash(const char *token, char out[65]);

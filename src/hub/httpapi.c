@@ -542,8 +542,17 @@ static void metrics_text(struct strbuf *sb)
 	sb_addf(sb, "# HELP batond_command_seconds Command handling time.\n# TYPE batond_command_seconds summary\n"
 		    "batond_command_seconds{quantile=\"0.5\"} %.6f\nbatond_command_seconds{quantile=\"0.99\"} %.6f\n"
 		    "batond_command_seconds_count %llu\n",
-		(double)hub_metrics_quantile(0.5) / 1e6, (double)hub_metrics_quantile(0.99) / 1e6,
+		(double)hub_metrics_quantile(hub.m.lat_us, hub.m.lat_n, 0.5) / 1e6,
+		(double)hub_metrics_quantile(hub.m.lat_us, hub.m.lat_n, 0.99) / 1e6,
 		(unsigned long long)hub.m.lat_n);
+	sb_addf(sb, "# HELP batond_commit_seconds Group-commit COMMIT time (fsync).\n"
+		    "# TYPE batond_commit_seconds summary\n"
+		    "batond_commit_seconds{quantile=\"0.5\"} %.6f\nbatond_commit_seconds{quantile=\"0.99\"} %.6f\n"
+		    "batond_commit_seconds_count %llu\n# TYPE batond_loop_passes_total counter\n"
+		    "batond_loop_passes_total %llu\n",
+		(double)hub_metrics_quantile(hub.m.commit_us, hub.m.commit_n, 0.5) / 1e6,
+		(double)hub_metrics_quantile(hub.m.commit_us, hub.m.commit_n, 0.99) / 1e6,
+		(unsigned long long)hub.m.commit_n, (unsigned long long)hub.m.passes);
 	sb_addf(sb, "# TYPE batond_webhooks_delivered_total counter\nbatond_webhooks_delivered_total %llu\n"
 		    "# TYPE batond_webhook_retries_total counter\nbatond_webhook_retries_total %llu\n",
 		(unsigned long long)hub.m.webhook_sent, (unsigned long long)hub.m.webhook_retries);

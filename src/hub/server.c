@@ -67,25 +67,30 @@ const char *hub_id_fmt(struct proto_arena *a, const char *prefix, int64_t n)
 	return proto_arena_strdup(a, buf);
 }
 
-void hub_metrics_latency(int64_t us)
+static void histo_add(uint64_t *buckets, uint64_t *n, int64_t us)
 {
 	int b = 0;
 
 	while (b < 31 && (INT64_C(1) << b) < us)
 		b++;
-	hub.m.lat_us[b]++;
-	hub.m.lat_n++;
+	buckets[b]++;
+	(*n)++;
 }
 
-int64_t hub_metrics_quantile(double q)
+void hub_metrics_latency(int64_t us)
 {
-	uint64_t want = (uint64_t)(q * (double)hub.m.lat_n), seen = 0;
+	histo_add(hub.m.lat_us, &hub.m.lat_n, us);
+}
 
-	if (!hub.m.lat_n)
+int64_t hub_metrics_quantile(const uint64_t *buckets, uint64_t n, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)n), seen = 0;
+
+	if (!n)
 		return 0;
 	for (int b = 0; b < 32; b++) {
-		seen += hub.m.lat_us[b];
-		if (seen > want || (seen == hub.m.lat_n))
+		seen += buckets[b];
+		if (seen > want || seen == n)
 			return INT64_C(1) << b;
 	}
 	return INT64_C(1) << 31;
@@ -342,9 +347,13 @@ void hub_flush(void)
 	struct stage_ent *e, *n;
 	bool ok = true;
 
+	hub.m.passes++;
 	if (hub.in_tx) {
+		int64_t t0 = time_mono_us();
+		int rc = store_commit(hub.st);
 		hub.in_tx = false;
-		if (store_commit(hub.st) < 0) {
+		histo_add(hub.m.commit_us, &hub.m.commit_n, time_mono_us() - t0);
+		if (rc < 0) {
 			ok = false;
 			hub.m.commit_failures++;
 			log_error("store: COMMIT failed (%s); the pass is rolled back and its clients "

@@ -581,5 +581,5 @@ const struct lws_protocols session_protocol = {
 	.name = PROTO_SUBPROTOCOL,
 	.callback = session_callback,
 	.per_session_data_size = sizeof(struct session_pss),
-	.rx_buffer_size = 16384,
+	.rx_buffer_size = 2048,
 };
