@@ -1,0 +1,258 @@
+/*
+ * macro.h: macros — canned replies and command sequences, in the console's
+ * one command language (man/baton-macros.5).
+ *
+ * How it is put together:
+ *   - A macro file ($XDG_CONFIG_HOME/baton/macros/NAME.macro) is parsed once
+ *     into struct macro: a header (name, description, key, send) and a body
+ *     of steps. A step is a reply (lines starting with '>') or a console
+ *     command (any other line). macro_parse() is pure: text in, struct out,
+ *     or "FILE:LINE: what is wrong; accepted: …".
+ *   - Templates ({{customer.first_name}}, {{ask:Item name}}, {{{{ for a
+ *     literal "{{") are expanded by macro_expand(), a pure function over a
+ *     lookup callback, so it is tested without a model. A variable that has
+ *     no value is an error naming it, never an empty hole in a message.
+ *   - macro_plan_build() expands every step against the model (struct
+ *     macro_env: the conversation, its customer, the order in question, the
+ *     agent, answers to the fill-in prompts) into a struct macro_plan: data
+ *     for a dialog, plus macro_plan_render() for a text one. Steps that use
+ *     the result of an earlier step's action ({{discount.code}} after a
+ *     discount) are "deferred": expanded when that action has come back.
+ *   - struct macro_run executes a plan step by step through a host (struct
+ *     macro_host: app_run and the draft setter in the console, fakes in the
+ *     tests), waiting for money confirmations and action results in the
+ *     model; macro_run_poll() is called once per loop pass.
+ *   - Executable macros (any executable file in the directory) are run by
+ *     macro-exec.c (macro_exec_*); their output is parsed with
+ *     macro_parse_body() into the same steps.
+ */
+#ifndef BATON_MACRO_H
+#define BATON_MACRO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct model;
+
+#define MACRO_NAME_MAX    48	/* [a-z0-9_-], starting with a letter or digit */
+#define MACRO_FILE_MAX    (64 * 1024)	/* a macro file larger than this is refused */
+#define MACRO_STEPS_MAX   64
+#define MACRO_ASKS_MAX    16	/* distinct {{ask:…}} prompts in one macro */
+
+enum macro_step_kind {
+	MACRO_STEP_REPLY,	/* text for the customer (a template) */
+	MACRO_STEP_CMD,		/* a console command line (a template) */
+};
+
+struct macro_step {
+	enum macro_step_kind kind;
+	char *text;		/* the template, '>' prefixes removed, lines joined by '\n' */
+	int line;		/* where it starts in the file (1-based) */
+};
+
+struct macro {
+	char *name;		/* from "name:" or the file name without .macro */
+	char *description;
+	char *key;		/* key binding in keys.c names ("F2", "ctrl-t"), NULL if none */
+	bool send;		/* a single reply is sent at once instead of left as a draft */
+	bool executable;	/* an executable file: steps come from running it */
+	char *path;		/* the file it came from */
+	struct macro_step *steps;
+	size_t nsteps;
+};
+
+/*
+ * Parses a macro file's text. path names it in errors and gives the default
+ * name. Returns 0 and *out (macro_free it), or -1 with err
+ * "PATH:LINE: what is wrong; accepted: …".
+ */
+int macro_parse(const char *path, const char *text, size_t len, struct macro **out,
+		char *err, size_t errlen);
+/*
+ * Parses a body only (no header): the output of an executable macro. where
+ * names it in errors ("macro order-lookup (output)"). Appends to m's steps.
+ */
+int macro_parse_body(struct macro *m, const char *where, const char *text, size_t len,
+		     int first_line, char *err, size_t errlen);
+/* Reads and parses a file (at most MACRO_FILE_MAX bytes). An executable file
+ * is not parsed: it becomes a macro with executable set and no steps. */
+int macro_load_file(const char *path, struct macro **out, char *err, size_t errlen);
+void macro_free(struct macro *m);
+
+/* ---- the macros directory ---- */
+
+struct macro_set {
+	struct macro **v;	/* sorted by name */
+	size_t n;
+};
+
+/* $XDG_CONFIG_HOME/baton/macros (or ~/.config/baton/macros); caller frees. */
+char *macro_dir(void);
+/*
+ * Loads every *.macro file and every executable file of dir (a missing
+ * directory is an empty set). A broken file does not stop the others: its
+ * error becomes a line of *warnings (caller frees; NULL if none). Two macros
+ * with one name or one key: the later file is skipped with a warning.
+ */
+struct macro_set *macro_set_load(const char *dir, char **warnings);
+void macro_set_free(struct macro_set *s);
+const struct macro *macro_set_find(const struct macro_set *s, const char *name);
+const struct macro *macro_set_find_key(const struct macro_set *s, const char *key);
+/*
+ * The filter-as-you-type picker: macros whose name or description contains
+ * every blank-separated word of typed (case-insensitive), names that start
+ * with the first word first. Fills out (at most max) and returns how many
+ * matched in all.
+ */
+size_t macro_set_filter(const struct macro_set *s, const char *typed, const struct macro **out,
+			size_t max);
+
+/* ---- templates ---- */
+
+/*
+ * Looks a variable up: name is what stands between the braces, trimmed
+ * ("customer.first_name", "ask:Item name"). Returns 1 with *value (malloc'd,
+ * the caller frees), 0 if the name is not a variable at all, or -1 if it is
+ * one but has no value here (err says why, e.g. "order o-55 has no tracking
+ * number yet").
+ */
+typedef int (*macro_lookup_fn)(void *ctx, const char *name, char **value, char *err, size_t errlen);
+
+enum macro_expand_mode {
+	MACRO_EXPAND_TEXT,	/* a reply: values go in as they are (sanitized) */
+	MACRO_EXPAND_CMD,	/* a command line: each value stays one word (blanks,
+				 * quotes, backslashes and ';' are escaped) */
+};
+
+/*
+ * Expands tmpl: "{{NAME}}" is replaced by its value, "{{{{" is a literal
+ * "{{". Values and the result pass text_sanitize. Returns 0 and *out
+ * (caller frees), or -1 with err naming the variable:
+ *   "{{order.tracking}}: order o-55 has no tracking number yet"
+ *   "{{custmer.name}} is not a variable; accepted: customer.first_name, …"
+ */
+int macro_expand(const char *tmpl, enum macro_expand_mode mode, macro_lookup_fn lookup, void *ctx,
+		 char **out, char *err, size_t errlen);
+/* The variables macro_expand accepts (besides ask:LABEL), comma-separated. */
+const char *macro_var_names(void);
+/* Calls fn for every {{NAME}} of tmpl in order (escapes skipped). Returns
+ * -1 on an unclosed "{{" (err says where), else 0. */
+int macro_template_vars(const char *tmpl, void (*fn)(void *ctx, const char *name), void *ctx,
+			char *err, size_t errlen);
+/* The distinct {{ask:LABEL}} prompts of a macro in order of appearance;
+ * labels[i] are malloc'd (free each). Returns the count (at most max). */
+size_t macro_asks(const struct macro *m, char **labels, size_t max);
+
+/* ---- variables from the model ---- */
+
+/* What a macro's templates see. */
+struct macro_env {
+	const struct model *model;
+	const char *conv;		/* the conversation acted on */
+	const char *order;		/* the order named by an earlier step; NULL: most recent */
+	const char *const *ask_labels;	/* answers to {{ask:…}}: label → answer */
+	const char *const *ask_values;
+	size_t nasks;
+	/* Actions of the conversation with these ids existed before the macro
+	 * ran; {{discount.code}} and friends in a deferred step wait for a new
+	 * one. NULL: any action counts. */
+	const char *const *known_actions;
+	size_t nknown;
+};
+
+/* A macro_lookup_fn over a struct macro_env (ctx). */
+int macro_env_lookup(void *ctx, const char *name, char **value, char *err, size_t errlen);
+
+/* ---- plans ---- */
+
+enum macro_plan_mode {
+	MACRO_PLAN_DRAFT,	/* one reply: it lands in the compose area */
+	MACRO_PLAN_SEND,	/* one reply and the macro says send: sent at once */
+	MACRO_PLAN_CONFIRM,	/* several steps: shown, run after the agent confirms */
+};
+
+struct macro_pstep {
+	enum macro_step_kind kind;
+	char *tmpl;		/* the template */
+	char *text;		/* expanded reply or command line; NULL while deferred */
+	char *what;		/* one line for the plan: "discount 10% on o-5521 (8.99 EUR) — your cap 15%" */
+	bool deferred;		/* uses the result of an earlier step: expanded when it arrives */
+	bool money;		/* a money command: its own confirmation when it runs */
+	int op;			/* enum proto_op of a command that goes to the hub, else -1 */
+	int line;
+};
+
+struct macro_plan {
+	char *name;
+	char *conv;
+	enum macro_plan_mode mode;
+	struct macro_pstep *steps;
+	size_t n;
+	char **known_actions;	/* action ids of conv when the plan was built */
+	size_t nknown;
+	char **ask_labels, **ask_values;
+	size_t nasks;
+};
+
+/*
+ * Builds the plan of m for env (env->order and env->known_actions are
+ * managed by the plan itself). answers are the agent's answers to
+ * macro_asks(m) in order; fewer than asked is an error naming the first
+ * prompt without an answer. Every step is expanded now unless it is
+ * deferred; each command is checked with the command parser. Returns 0 and
+ * *out (macro_plan_free it), or -1 with err: "macro order-status, line 4:
+ * {{order.tracking}}: order o-55 has no tracking number yet".
+ */
+int macro_plan_build(const struct macro *m, const struct model *model, const char *conv,
+		     const char *const *answers, size_t nanswers, struct macro_plan **out,
+		     char *err, size_t errlen);
+void macro_plan_free(struct macro_plan *p);
+/* The plan as text for a confirm dialog (one numbered line per step, replies
+ * indented in full); caller frees. */
+char *macro_plan_render(const struct macro_plan *p);
+
+/* ---- running a plan ---- */
+
+struct macro_host {
+	void *ctx;
+	/* Runs one command line as typed on the ':' line (app_run with
+	 * APP_RUN_INTERACTIVE) against conversation conv — the one the plan was
+	 * made for, even if the agent has selected another since: 0 done or
+	 * queued, 1 waiting for the agent's money confirmation, -1 error (err). */
+	int (*run)(void *ctx, const char *conv, const char *cmdline, char *err, size_t errlen);
+	/* Puts text in conv's compose area (app_set_draft). */
+	void (*draft)(void *ctx, const char *conv, const char *text);
+};
+
+enum macro_run_state {
+	MACRO_RUN_DONE,		/* every step ran (or was queued) */
+	MACRO_RUN_WAITING,	/* waiting for a confirmation or a result: poll again */
+	MACRO_RUN_FAILED,	/* stopped; msg says at which step and why */
+};
+
+#define MACRO_CONFIRM_TIMEOUT_MS (5 * 60 * 1000)	/* an unanswered money dialog ends the run */
+
+struct macro_run;
+
+/* Takes the plan. */
+struct macro_run *macro_run_new(struct macro_plan *plan, int64_t now_ms);
+void macro_run_free(struct macro_run *r);
+/*
+ * Runs what can run now: steps in order, until one must wait (a money step
+ * whose confirmation has not come, a deferred step whose action result has
+ * not come). Call again after every loop pass while it says WAITING. msg
+ * gets what the agent should read (progress or the failure).
+ */
+enum macro_run_state macro_run_poll(struct macro_run *r, const struct model *m,
+				    const struct macro_host *h, int64_t now_ms, char *msg, size_t msglen);
+/* The agent said no to a money dialog, or pressed Esc: the run stops. */
+void macro_run_cancel(struct macro_run *r);
+const struct macro_plan *macro_run_plan(const struct macro_run *r);
+
+/* Quotes s as one word of the command language (for a confirm cmdline):
+ * appends to out. */
+struct strbuf;
+void macro_quote_word(struct strbuf *out, const char *s);
+
+#endif
