@@ -54,6 +54,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -634,6 +635,7 @@ struct hl_target {
 	int64_t accepted_total;
 	long long stored;		/* hub: benchmark messages found in its store */
 	char stored_note[256];
+	bool on_tmpfs;			/* its store: where fsync costs nothing */
 };
 
 /* ---- connections ---- */
@@ -2077,12 +2079,19 @@ static void hl_target_run(struct hl_target *t)
 	for (i = 0; i < BATON_ARRAY_LEN(hl_tmpdirs); i++)
 		if (!hl_tmpdirs[i][0])
 			break;
-	hl_fmt(t->dir, sizeof(t->dir), "/tmp/hub-load-%s.XXXXXX", t->key);
+	hl_fmt(t->dir, sizeof(t->dir), "%s/hub-load-%s.XXXXXX",
+	       getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", t->key);
 	if (!mkdtemp(t->dir)) {
-		hl_fmt(t->reason, sizeof(t->reason), "mkdtemp %s: %s", t->dir, strerror(errno));
+		hl_fmt(t->reason, sizeof(t->reason), "mkdtemp %s: %s (set TMPDIR to a writable "
+		       "directory)", t->dir, strerror(errno));
 		t->failed = true;
 		return;
 	}
+	struct statfs sfs;
+
+	/* A store on tmpfs makes every fsync free: the hub would look faster
+	 * than it is on a disk. Say so next to the figures. */
+	t->on_tmpfs = statfs(t->dir, &sfs) == 0 && sfs.f_type == 0x01021994;	/* TMPFS_MAGIC */
 	if (i < BATON_ARRAY_LEN(hl_tmpdirs))
 		hl_fmt(hl_tmpdirs[i], sizeof(hl_tmpdirs[i]), "%s", t->dir);
 	hl_fmt(t->db, sizeof(t->db), "%s/hub.db", t->dir);
@@ -2491,6 +2500,9 @@ static void hl_print_table(const struct hl_target *tg)
 			       (long long)(t->ph_rate.dup + t->ph_max.dup),
 			       (long long)(t->ph_rate.misrouted + t->ph_max.misrouted),
 			       (long long)(t->ph_rate.http_err + t->ph_max.http_err));
+		if (k == HL_HUB && t->on_tmpfs)
+			printf("hub: WARNING: its store was on tmpfs (%s), where fsync costs nothing; "
+			       "set TMPDIR to a directory on a disk for real figures\n", t->dir);
 		if (k == HL_HUB && t->accepted_total > 0) {
 			if (t->stored >= 0)
 				printf("hub: store holds %lld of the %lld messages it answered 202 for "
