@@ -320,7 +320,15 @@ static void child(int cmd_fd, int ack_fd)
 	FILE *cmd = fdopen(cmd_fd, "r");
 
 	dprintf(ack_fd, "ready\n");
-	while (cmd && fgets(line, sizeof(line), cmd)) {
+	for (;;) {
+		/* SIGWINCH (ncurses' handler) interrupts the read: go on. */
+		if (!cmd || !fgets(line, sizeof(line), cmd)) {
+			if (cmd && ferror(cmd) && errno == EINTR) {
+				clearerr(cmd);
+				continue;
+			}
+			break;
+		}
 		line[strcspn(line, "\n")] = '\0';
 		sb_reset(&g_runs);
 		if (strcmp(line, "input") == 0) {
@@ -401,8 +409,16 @@ static size_t step(const char *cmd)
 			}
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
-			if (!fgets(g_reply, sizeof(g_reply), g_ack))
+			if (!fgets(g_reply, sizeof(g_reply), g_ack)) {
+				/* The screen died: show what it last wrote (a
+				 * sanitizer's report goes to the pty). */
+				size_t from;
 				snprintf(g_reply, sizeof(g_reply), "eof");
+				drain();
+				from = g_out.len > 3000 ? g_out.len - 3000 : 0;
+				printf("# the screen process ended; its last output:\n# %.*s\n",
+				       (int)(g_out.len - from), g_out.buf + from);
+			}
 			break;
 		}
 	}
@@ -638,6 +654,8 @@ int main(int argc, char **argv)
 	unsetenv("TMUX");
 	if (pipe(cmdp) < 0 || pipe(ackp) < 0)
 		return 1;
+	/* A dead child must fail the tests, not kill the parent. */
+	signal(SIGPIPE, SIG_IGN);
 	pid = forkpty(&g_master, NULL, NULL, &ws);
 	if (pid < 0) {
 		printf("1..0 # SKIP no pseudo-terminal: %s\n", strerror(errno));
