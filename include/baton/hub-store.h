@@ -24,33 +24,33 @@
 
 #include <jansson.h>
 
-struct store;
+struct hub_store;
 
-#define STORE_SCHEMA_VERSION 1
+#define HUB_STORE_SCHEMA_VERSION 1
 
-struct store *store_open(const char *path, char *err, size_t errlen);
-void store_close(struct store *st);
-const char *store_errmsg(struct store *st);
+struct hub_store *hub_store_open(const char *path, char *err, size_t errlen);
+void hub_store_close(struct hub_store *st);
+const char *hub_store_errmsg(struct hub_store *st);
 
-int store_begin(struct store *st);
-int store_commit(struct store *st);
-int store_rollback(struct store *st);
-int store_savepoint(struct store *st);
-int store_release(struct store *st);
-int store_rollback_to(struct store *st);
+int hub_store_begin(struct hub_store *st);
+int hub_store_commit(struct hub_store *st);
+int hub_store_rollback(struct hub_store *st);
+int hub_store_savepoint(struct hub_store *st);
+int hub_store_release(struct hub_store *st);
+int hub_store_rollback_to(struct hub_store *st);
 
 /* Runs a statement; returns the rows it changed, or -1. */
-int store_exec(struct store *st, const char *sql, const char *fmt, ...);
+int hub_store_exec(struct hub_store *st, const char *sql, const char *fmt, ...);
 /* The first row: 1 and *out (new reference), 0 if none, -1 on error. */
-int store_row(struct store *st, json_t **out, const char *sql, const char *fmt, ...);
+int hub_store_row(struct hub_store *st, json_t **out, const char *sql, const char *fmt, ...);
 /* Every row as an array (new reference), NULL on error. */
-json_t *store_rows(struct store *st, const char *sql, const char *fmt, ...);
+json_t *hub_store_rows(struct hub_store *st, const char *sql, const char *fmt, ...);
 /* The first column of the first row as an integer: 1, 0 (no row or null), -1. */
-int store_int(struct store *st, int64_t *out, const char *sql, const char *fmt, ...);
+int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const char *fmt, ...);
 /* The first column of the first row as a blob (malloc'd copy): 1, 0, -1. */
-int store_blob(struct store *st, void **data, size_t *len, const char *sql, const char *fmt, ...);
-int64_t store_last_id(struct store *st);
+int hub_store_blob(struct hub_store *st, void **data, size_t *len, const char *sql, const char *fmt, ...);
+int64_t hub_store_last_id(struct hub_store *st);
 /* PRAGMA integrity_check says "ok": 0, else -1 with err. */
-int store_check(struct store *st, char *err, size_t errlen);
+int hub_store_check(struct hub_store *st, char *err, size_t errlen);
 
 #endif

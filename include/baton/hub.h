@@ -38,7 +38,7 @@
 struct lws;
 struct lws_context;
 struct lws_vhost;
-struct store;
+struct hub_store;
 
 /* ---- config (config.c) ---- */
 
@@ -320,7 +320,7 @@ struct hub_metrics {
 
 struct hub {
 	struct hub_config cfg;
-	struct store *st;
+	struct hub_store *st;
 	struct lws_context *ctx;
 	struct lws_vhost *vh;
 	struct hub_session *sessions;	/* every ws session */

@@ -41,7 +41,7 @@ int action_discount_apply(struct op_ctx *c, int64_t conv, int64_t action_id,
 
 	do {
 		coupon_code(code);
-		if (store_int(hub.st, &dup, SQL_COUPON_EXISTS, "s", code) < 0)
+		if (hub_store_int(hub.st, &dup, SQL_COUPON_EXISTS, "s", code) < 0)
 			return op_fail(c, PROTO_ERR_INTERNAL, "the coupon could not be stored");
 	} while (dup && ++tries < 10);
 	if (dup)
@@ -68,7 +68,7 @@ int action_discount_apply(struct op_ctx *c, int64_t conv, int64_t action_id,
 		if (action_id < 0)
 			goto fail;
 	}
-	if (store_exec(hub.st, SQL_COUPON_INSERT, "sisz" "zsii" "i", code, action_id, p->order, p->percent,
+	if (hub_store_exec(hub.st, SQL_COUPON_INSERT, "sisz" "zsii" "i", code, action_id, p->order, p->percent,
 		       p->amount_minor, hub.cfg.currency, c->now, expires, conv) != 1)
 		goto fail;
 	if (hub_audit(by, "discount.approve", conv, action_id, p->percent, p->amount_minor, hub.cfg.currency,

@@ -49,7 +49,7 @@ int action_label(struct op_ctx *c)
 		return -1;
 	customer = json_string_value(json_object_get(conv, "customer"));
 	rma_n = hub_id_parse(a->rma, "rma-");
-	if (rma_n < 0 || store_row(hub.st, &rma, SQL_RMA, "is", rma_n, customer) != 1) {
+	if (rma_n < 0 || hub_store_row(hub.st, &rma, SQL_RMA, "is", rma_n, customer) != 1) {
 		op_fail(c, PROTO_ERR_NOT_FOUND, "no RMA %s for this customer", a->rma);
 		goto out;
 	}
@@ -66,7 +66,7 @@ int action_label(struct op_ctx *c)
 	service = a->service && *a->service ? a->service : label_default_service(carrier);
 	do {
 		label_tracking_number(carrier, tracking);
-		if (store_int(hub.st, &dup, SQL_TRACKING_EXISTS, "s", tracking) < 0)
+		if (hub_store_int(hub.st, &dup, SQL_TRACKING_EXISTS, "s", tracking) < 0)
 			goto internal;
 	} while (dup && ++tries < 10);
 	if (dup)
@@ -100,10 +100,10 @@ int action_label(struct op_ctx *c)
 		goto internal;
 	pdf = label_pdf(&li, &pdf_len);
 	zpl = label_zpl(&li, &zpl_len);
-	if (store_exec(hub.st, SQL_LABEL_INSERT, "iisssbsi", act, rma_n, carrier, service, tracking,
+	if (hub_store_exec(hub.st, SQL_LABEL_INSERT, "iisssbsi", act, rma_n, carrier, service, tracking,
 		       (const void *)pdf, pdf_len, zpl, c->now) < 0)
 		goto internal;
-	int64_t label_n = store_last_id(hub.st);
+	int64_t label_n = hub_store_last_id(hub.st);
 
 	struct proto_action_result res;
 	memset(&res, 0, sizeof res);

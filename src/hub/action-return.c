@@ -40,7 +40,7 @@ int action_return(struct op_ctx *c)
 	if (!(conv = action_conv(c, &n)))
 		return -1;
 	customer = json_string_value(json_object_get(conv, "customer"));
-	if (store_row(hub.st, &order, SQL_ORDER, "ss", a->order, customer) != 1) {
+	if (hub_store_row(hub.st, &order, SQL_ORDER, "ss", a->order, customer) != 1) {
 		op_fail(c, PROTO_ERR_NOT_FOUND, "order %s is not this customer's", a->order);
 		goto out;
 	}
@@ -67,33 +67,33 @@ int action_return(struct op_ctx *c)
 	p.lines = a->lines;
 	pj = proto_encode(&proto_type_action_params, &p);
 	act = action_insert(n, PROTO_ACT_RETURN, PROTO_ACTST_APPLIED, c->cmd->cmd_id, c->agent->id, c->now, pj, NULL);
-	if (act < 0 || store_exec(hub.st, SQL_RMA_INSERT, "iissssi", act, n, customer, a->order, currency,
+	if (act < 0 || hub_store_exec(hub.st, SQL_RMA_INSERT, "iissssi", act, n, customer, a->order, currency,
 				  a->reason, c->now) < 0) {
 		op_fail(c, PROTO_ERR_INTERNAL, "the return could not be stored");
 		goto out;
 	}
-	rma = store_last_id(hub.st);
+	rma = hub_store_last_id(hub.st);
 	lines = proto_arena_alloc(c->arena, a->lines.n * sizeof *lines);
 	for (size_t i = 0; i < a->lines.n; i++) {
 		const struct proto_line *l = &a->lines.v[i];
 		int64_t done = 0, bought, price;
 		json_decref(item);
 		item = NULL;
-		if (store_row(hub.st, &item, SQL_ITEM, "ss", a->order, l->sku) != 1) {
+		if (hub_store_row(hub.st, &item, SQL_ITEM, "ss", a->order, l->sku) != 1) {
 			op_fail(c, PROTO_ERR_NOT_FOUND, "order %s has no item %s", a->order, l->sku);
 			goto out;
 		}
 		bought = json_integer_value(json_object_get(item, "qty"));
 		price = json_integer_value(json_object_get(item, "price_minor"));
 		/* Counts this RMA's earlier lines too: the same SKU twice adds up. */
-		if (store_int(hub.st, &done, SQL_RETURNED, "ss", a->order, l->sku) < 0)
+		if (hub_store_int(hub.st, &done, SQL_RETURNED, "ss", a->order, l->sku) < 0)
 			goto internal;
 		if (done + l->qty > bought) {
 			op_fail(c, PROTO_ERR_INELIGIBLE, "%s: %lld bought, %lld already returned; %lld more is too many",
 				l->sku, (long long)bought, (long long)done, (long long)l->qty);
 			goto out;
 		}
-		if (store_exec(hub.st, SQL_RMA_LINE, "issii", rma, a->order, l->sku, l->qty, price * l->qty) < 0)
+		if (hub_store_exec(hub.st, SQL_RMA_LINE, "issii", rma, a->order, l->sku, l->qty, price * l->qty) < 0)
 			goto internal;
 		lines[i].sku = proto_arena_strdup(c->arena, l->sku);
 		lines[i].qty = l->qty;
@@ -101,7 +101,7 @@ int action_return(struct op_ctx *c)
 		PROTO_SET(&lines[i], line, refund_minor);
 		total += price * l->qty;
 	}
-	if (store_exec(hub.st, SQL_RMA_TOTAL, "ii", total, rma) < 0)
+	if (hub_store_exec(hub.st, SQL_RMA_TOTAL, "ii", total, rma) < 0)
 		goto internal;
 	memset(&res, 0, sizeof res);
 	res.rma = hub_id_fmt(c->arena, "rma-", rma);

@@ -44,7 +44,7 @@ struct proto_action *action_load(struct proto_arena *a, int64_t id)
 	struct proto_action *act;
 	const char *s;
 
-	if (store_row(hub.st, &row, SQL_ACTION, "i", id) != 1)
+	if (hub_store_row(hub.st, &row, SQL_ACTION, "i", id) != 1)
 		return NULL;
 	act = PROTO_NEW(a, action);
 	act->id = hub_id_fmt(a, "act-", id);
@@ -71,19 +71,19 @@ int64_t action_insert(int64_t conv, int kind, int status, const char *cmd_id, co
 {
 	char *p = params ? json_dumps(params, JSON_COMPACT) : NULL;
 	char *r = result ? json_dumps(result, JSON_COMPACT) : NULL;
-	int rc = store_exec(hub.st, SQL_ACTION_INSERT, "isssssiss", conv,
+	int rc = hub_store_exec(hub.st, SQL_ACTION_INSERT, "isssssiss", conv,
 			    proto_enum_str(proto_enum_action_kind, kind),
 			    proto_enum_str(proto_enum_action_status, status), by, cmd_id, by, at, p, r);
 
 	free(p);
 	free(r);
-	return rc < 0 ? -1 : store_last_id(hub.st);
+	return rc < 0 ? -1 : hub_store_last_id(hub.st);
 }
 
 int action_update(int64_t id, int status, json_t *result)
 {
 	char *r = result ? json_dumps(result, JSON_COMPACT) : NULL;
-	int rc = store_exec(hub.st, SQL_ACTION_UPDATE, "ssi", proto_enum_str(proto_enum_action_status, status),
+	int rc = hub_store_exec(hub.st, SQL_ACTION_UPDATE, "ssi", proto_enum_str(proto_enum_action_status, status),
 			    r, id);
 
 	free(r);
@@ -96,7 +96,7 @@ json_t *action_conv(struct op_ctx *c, int64_t *n)
 	const char *as;
 
 	*n = hub_id_parse(c->args->conv, "c-");
-	if (*n < 0 || store_row(hub.st, &row, SQL_CONV_ACT, "i", *n) != 1) {
+	if (*n < 0 || hub_store_row(hub.st, &row, SQL_CONV_ACT, "i", *n) != 1) {
 		op_fail(c, PROTO_ERR_NOT_FOUND, "no conversation %s", c->args->conv);
 		return NULL;
 	}
@@ -128,7 +128,7 @@ int action_announce(int64_t conv, int64_t id)
 		proto_frame_free(f);
 		return -1;
 	}
-	if (store_row(hub.st, &row, "SELECT assignee FROM conversations WHERE n = ?", "i", conv) == 1)
+	if (hub_store_row(hub.st, &row, "SELECT assignee FROM conversations WHERE n = ?", "i", conv) == 1)
 		owner = json_string_value(json_object_get(row, "assignee"));
 	f->u.event.kind = PROTO_EV_ACTION;
 	f->u.event.conv = act->conv;

@@ -82,7 +82,7 @@ int demobot_start(char *err, size_t errlen)
 			log_warn("demo: customer %zu not seeded: %s", i, e2);
 		json_decref(cu);
 	}
-	store_int(hub.st, &serial, "SELECT max(CAST(substr(external_id, 5) AS INTEGER)) FROM conversations"
+	hub_store_int(hub.st, &serial, "SELECT max(CAST(substr(external_id, 5) AS INTEGER)) FROM conversations"
 		  " WHERE external_id LIKE 'bot-%'", "");
 	demo_world_set_next_serial(hub.demo, (uint64_t)serial + 1);
 

@@ -145,7 +145,7 @@ static int customer_store(const struct proto_customer *cu, char *err, size_t err
 	json_t *j = proto_encode(&proto_type_customer, cu);
 	char *text = json_dumps(j, JSON_COMPACT);
 	int64_t now = time_now_ms();
-	int rc = store_exec(hub.st, SQL_CUSTOMER_UPSERT, "ssssi", cu->id, cu->name, cu->currency, text, now);
+	int rc = hub_store_exec(hub.st, SQL_CUSTOMER_UPSERT, "ssssi", cu->id, cu->name, cu->currency, text, now);
 
 	free(text);
 	json_decref(j);
@@ -154,7 +154,7 @@ static int customer_store(const struct proto_customer *cu, char *err, size_t err
 	for (size_t i = 0; i < cu->orders.n; i++) {
 		const struct proto_order *o = &cu->orders.v[i];
 		json_t *row = NULL;
-		if (store_row(hub.st, &row, SQL_ORDER_OWNER, "s", o->id) < 0)
+		if (hub_store_row(hub.st, &row, SQL_ORDER_OWNER, "s", o->id) < 0)
 			goto internal;
 		if (row && strcmp(jstr(row, "customer"), cu->id) != 0) {
 			json_decref(row);
@@ -162,21 +162,21 @@ static int customer_store(const struct proto_customer *cu, char *err, size_t err
 			return -1;
 		}
 		json_decref(row);
-		if (store_exec(hub.st, SQL_ORDER_UPSERT, "sssizisss", o->id, cu->id, o->status, o->placed_at,
+		if (hub_store_exec(hub.st, SQL_ORDER_UPSERT, "sssizisss", o->id, cu->id, o->status, o->placed_at,
 			       PROTO_HAS(o, order, delivered_at) && !PROTO_IS_NULL(o, order, delivered_at) ?
 			       o->delivered_at : 0, o->total_minor, o->currency, o->carrier, o->tracking) < 0 ||
-		    store_exec(hub.st, SQL_ITEMS_CLEAR, "s", o->id) < 0)
+		    hub_store_exec(hub.st, SQL_ITEMS_CLEAR, "s", o->id) < 0)
 			goto internal;
 		for (size_t k = 0; k < o->items.n; k++) {
 			const struct proto_item *it = &o->items.v[k];
-			if (store_exec(hub.st, SQL_ITEM_INSERT, "sssii", o->id, it->sku, it->name, it->qty,
+			if (hub_store_exec(hub.st, SQL_ITEM_INSERT, "sssii", o->id, it->sku, it->name, it->qty,
 				       it->price_minor) < 0)
 				goto internal;
 		}
 	}
 	return 0;
 internal:
-	snprintf(err, errlen, "the store refused the customer: %.200s", store_errmsg(hub.st));
+	snprintf(err, errlen, "the store refused the customer: %.200s", hub_store_errmsg(hub.st));
 	return -2;
 }
 
@@ -204,7 +204,7 @@ static int transcript_store(int64_t n, json_t *tr, char *err, size_t errlen)
 	json_t *m;
 	size_t i;
 
-	if (store_int(hub.st, &last, SQL_LAST_MSG_AT, "i", n) < 0)
+	if (hub_store_int(hub.st, &last, SQL_LAST_MSG_AT, "i", n) < 0)
 		return -2;
 	json_array_foreach(tr, i, m) {
 		const char *from = jstr(m, "from"), *text = jstr(m, "text"), *at = jstr(m, "at");
@@ -227,7 +227,7 @@ static int transcript_store(int64_t n, json_t *tr, char *err, size_t errlen)
 		}
 		if (last && t <= last)
 			continue;	/* already stored by an earlier escalation */
-		if (store_exec(hub.st, SQL_MSG_INSERT, "issi", n, from, text, t) < 0)
+		if (hub_store_exec(hub.st, SQL_MSG_INSERT, "issi", n, from, text, t) < 0)
 			return -2;
 	}
 	return 0;
@@ -338,14 +338,14 @@ json_t *httpapi_escalate(json_t *body, int *status)
 	if (hub_begin() < 0)
 		goto internal;
 	hub_mark_get(&mark);
-	if (store_savepoint(hub.st) < 0)
+	if (hub_store_savepoint(hub.st) < 0)
 		goto internal;
-	if (store_row(hub.st, &row, SQL_CONV_BY_EXT, "s", ext) < 0)
+	if (hub_store_row(hub.st, &row, SQL_CONV_BY_EXT, "s", ext) < 0)
 		goto rollback_internal;
 	if (row && (strcmp(jstr(row, "state"), "queued") == 0 || strcmp(jstr(row, "state"), "assigned") == 0)) {
 		/* Idempotent: the same escalation again. */
 		n = json_integer_value(json_object_get(row, "n"));
-		store_release(hub.st);
+		hub_store_release(hub.st);
 		*status = 200;
 		ret = json_pack("{s:o, s:s}", "conversation", json_sprintf("c-%lld", (long long)n), "state",
 				jstr(row, "state"));
@@ -359,15 +359,15 @@ json_t *httpapi_escalate(json_t *body, int *status)
 	int64_t sla = now + (int64_t)hub.cfg.sla_s[prio] * 1000;
 	if (row) {
 		n = json_integer_value(json_object_get(row, "n"));
-		if (store_exec(hub.st, SQL_CONV_REQUEUE, "iiissssi", (int64_t)prio, now, sla, esc_text,
+		if (hub_store_exec(hub.st, SQL_CONV_REQUEUE, "iiissssi", (int64_t)prio, now, sla, esc_text,
 			       sb_str(&skills), cu ? cu->id : NULL, url, n) < 0)
 			goto rollback_internal;
 	} else {
-		if (store_exec(hub.st, SQL_CONV_INSERT, "sissiiisss" "s", ext, (int64_t)prio,
+		if (hub_store_exec(hub.st, SQL_CONV_INSERT, "sissiiisss" "s", ext, (int64_t)prio,
 			       proto_enum_str(proto_enum_channel, chan), lang, now, now, sla, cu ? cu->id : NULL,
 			       esc_text, sb_str(&skills), url) < 0)
 			goto rollback_internal;
-		n = store_last_id(hub.st);
+		n = hub_store_last_id(hub.st);
 	}
 	if ((v = json_object_get(body, "transcript")) && (rc = transcript_store(n, v, err, sizeof err)) < 0) {
 		if (rc == -2)
@@ -376,24 +376,24 @@ json_t *httpapi_escalate(json_t *body, int *status)
 	}
 	if (queued_event(n) < 0)
 		goto rollback_internal;
-	if (store_release(hub.st) < 0)
+	if (hub_store_release(hub.st) < 0)
 		goto internal;
 	log_info("escalation %s: c-%lld queued (%s)", ext, (long long)n, proto_enum_str(proto_enum_priority, prio));
 	*status = row ? 200 : 201;
 	ret = json_pack("{s:o, s:s}", "conversation", json_sprintf("c-%lld", (long long)n), "state", "queued");
 	goto out;
 rollback_bad:
-	store_rollback_to(hub.st);
+	hub_store_rollback_to(hub.st);
 	hub_mark_undo(&mark);
 bad:
 	*status = 400;
 	ret = http_error_json("bad_request", "%s", err);
 	goto out;
 rollback_internal:
-	store_rollback_to(hub.st);
+	hub_store_rollback_to(hub.st);
 	hub_mark_undo(&mark);
 internal:
-	log_error("escalation: store failure: %s", store_errmsg(hub.st));
+	log_error("escalation: store failure: %s", hub_store_errmsg(hub.st));
 	*status = 500;
 	ret = http_error_json("internal", "the hub could not store the escalation; retry");
 out:
@@ -435,7 +435,7 @@ json_t *httpapi_customer_message(const char *conv, json_t *body, int *status)
 		*status = 400;
 		return http_error_json("bad_request", "text: required, 1 to 16000 characters");
 	}
-	if (n < 0 || store_row(hub.st, &row, SQL_CONV_STATE, "i", n) != 1) {
+	if (n < 0 || hub_store_row(hub.st, &row, SQL_CONV_STATE, "i", n) != 1) {
 		*status = 404;
 		return http_error_json("not_found", "no conversation %s", conv);
 	}
@@ -469,7 +469,7 @@ json_t *httpapi_close(const char *conv, json_t *body, int *status)
 		}
 		csat = json_integer_value(v);
 	}
-	if (n < 0 || store_row(hub.st, &row, SQL_CONV_STATE, "i", n) != 1) {
+	if (n < 0 || hub_store_row(hub.st, &row, SQL_CONV_STATE, "i", n) != 1) {
 		*status = 404;
 		return http_error_json("not_found", "no conversation %s", conv);
 	}
@@ -480,7 +480,7 @@ json_t *httpapi_close(const char *conv, json_t *body, int *status)
 		json_decref(row);
 		return e;
 	}
-	if (hub_begin() < 0 || store_exec(hub.st, SQL_CLOSE, "zii", csat, time_now_ms(), n) < 0) {
+	if (hub_begin() < 0 || hub_store_exec(hub.st, SQL_CLOSE, "zii", csat, time_now_ms(), n) < 0) {
 		json_decref(row);
 		*status = 500;
 		return http_error_json("internal", "the hub could not close the conversation; retry");
@@ -511,7 +511,7 @@ static void metrics_text(struct strbuf *sb)
 {
 	static const char *const prios[] = { "urgent", "high", "normal", "low" };
 	int64_t depth[4] = { 0, 0, 0, 0 };
-	json_t *rows = store_rows(hub.st, "SELECT priority, count(*) AS n FROM conversations"
+	json_t *rows = hub_store_rows(hub.st, "SELECT priority, count(*) AS n FROM conversations"
 				  " WHERE state = 'queued' GROUP BY priority", ""), *r;
 	size_t i;
 
@@ -557,7 +557,7 @@ static void metrics_text(struct strbuf *sb)
 		    "# TYPE batond_webhook_retries_total counter\nbatond_webhook_retries_total %llu\n",
 		(unsigned long long)hub.m.webhook_sent, (unsigned long long)hub.m.webhook_retries);
 	int64_t pending = 0;
-	store_int(hub.st, &pending, "SELECT count(*) FROM webhooks WHERE state = 'pending'", "");
+	hub_store_int(hub.st, &pending, "SELECT count(*) FROM webhooks WHERE state = 'pending'", "");
 	sb_addf(sb, "# TYPE batond_webhooks_pending gauge\nbatond_webhooks_pending %lld\n", (long long)pending);
 	sb_addf(sb, "# TYPE batond_commits_total counter\nbatond_commits_total %llu\n"
 		    "batond_commit_failures_total %llu\n"
@@ -610,8 +610,8 @@ static void http_label(struct hub_http *h, const char *id, bool zpl)
 	snprintf(name, sizeof name, "%.*s", (int)(n < 60 ? n : 60), id);
 	lbl = hub_id_parse(name, "lbl-");
 	rc = lbl < 0 ? 0 :
-	     zpl ? store_blob(hub.st, &data, &len, "SELECT zpl FROM labels WHERE n = ?", "i", lbl) :
-		   store_blob(hub.st, &data, &len, "SELECT pdf FROM labels WHERE n = ?", "i", lbl);
+	     zpl ? hub_store_blob(hub.st, &data, &len, "SELECT zpl FROM labels WHERE n = ?", "i", lbl) :
+		   hub_store_blob(hub.st, &data, &len, "SELECT pdf FROM labels WHERE n = ?", "i", lbl);
 	if (rc == 1)
 		http_answer(h, 200, zpl ? "text/plain; charset=utf-8" : "application/pdf", data, len);
 	else if (rc == 0)

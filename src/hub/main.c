@@ -43,7 +43,7 @@ static void usage(FILE *f)
 
 static int open_store(char *err, size_t errlen)
 {
-	hub.st = store_open(hub.cfg.db_path, err, errlen);
+	hub.st = hub_store_open(hub.cfg.db_path, err, errlen);
 	return hub.st ? 0 : -1;
 }
 
@@ -111,7 +111,7 @@ static int cmd_token(int argc, char **argv)
 	} else if (strcmp(sub, "list") == 0) {
 		if (open_store(err, sizeof err) < 0)
 			goto fail;
-		json_t *rows = store_rows(hub.st, "SELECT id, role, name, skills FROM agents ORDER BY id", ""), *r;
+		json_t *rows = hub_store_rows(hub.st, "SELECT id, role, name, skills FROM agents ORDER BY id", ""), *r;
 		size_t i;
 		json_array_foreach(rows, i, r)
 			printf("%-20s %-10s %-30s %s\n", json_string_value(json_object_get(r, "id")),
@@ -127,9 +127,9 @@ static int cmd_token(int argc, char **argv)
 		}
 		if (open_store(err, sizeof err) < 0)
 			goto fail;
-		int n = store_exec(hub.st, "DELETE FROM agents WHERE id = ?", "s", id);
+		int n = hub_store_exec(hub.st, "DELETE FROM agents WHERE id = ?", "s", id);
 		if (n < 0) {
-			snprintf(err, sizeof err, "%s", store_errmsg(hub.st));
+			snprintf(err, sizeof err, "%s", hub_store_errmsg(hub.st));
 			goto fail;
 		}
 		if (n == 0) {
@@ -142,12 +142,12 @@ static int cmd_token(int argc, char **argv)
 		fprintf(stderr, "batond: token %s: expected add, list or remove\n", sub);
 		return 2;
 	}
-	store_close(hub.st);
+	hub_store_close(hub.st);
 	hub.st = NULL;
 	return ret;
 fail:
 	fprintf(stderr, "batond: %s\n", err);
-	store_close(hub.st);
+	hub_store_close(hub.st);
 	hub.st = NULL;
 	return 1;
 }
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 	ret = 0;
 out:
 	hub_agents_free();
-	store_close(hub.st);
+	hub_store_close(hub.st);
 	hub.st = NULL;
 	hub_config_free(&hub.cfg);
 	return ret;

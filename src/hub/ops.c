@@ -64,9 +64,9 @@ int hub_audit(const char *who, const char *what, int64_t conv, int64_t action, i
 	if (hub_begin() < 0)
 		return -1;
 	/* Zero means "none" for the optional numbers: bind them as null. */
-	if (store_exec(hub.st, SQL_AUDIT, "isszzzzssss", time_now_ms(), who, what, conv > 0 ? conv : 0,
+	if (hub_store_exec(hub.st, SQL_AUDIT, "isszzzzssss", time_now_ms(), who, what, conv > 0 ? conv : 0,
 		       action, percent, amount_minor, currency, reason, outcome, detail) < 0) {
-		log_error("store: cannot write the audit log: %s", store_errmsg(hub.st));
+		log_error("store: cannot write the audit log: %s", hub_store_errmsg(hub.st));
 		return -1;
 	}
 	return 0;
@@ -166,7 +166,7 @@ void ops_exec(struct hub_session *s, const struct proto_cmd *cmd, int64_t t0)
 	if (hub_begin() < 0)
 		goto internal;
 	cmd_hash(cmd, hash);
-	r = store_row(hub.st, &row, SQL_CMD_GET, "ss", ag->id, cmd->cmd_id);
+	r = hub_store_row(hub.st, &row, SQL_CMD_GET, "ss", ag->id, cmd->cmd_id);
 	if (r < 0)
 		goto internal;
 	if (r == 1) {
@@ -203,7 +203,7 @@ void ops_exec(struct hub_session *s, const struct proto_cmd *cmd, int64_t t0)
 	};
 	c.body = PROTO_NEW(f->arena, body);
 	hub_mark_get(&mark);
-	if (store_savepoint(hub.st) < 0) {
+	if (hub_store_savepoint(hub.st) < 0) {
 		proto_frame_free(f);
 		goto internal;
 	}
@@ -212,26 +212,26 @@ void ops_exec(struct hub_session *s, const struct proto_cmd *cmd, int64_t t0)
 		json_t *bj = proto_encode(&proto_type_body, c.body);
 		char *body = json_dumps(bj, JSON_COMPACT);
 		json_decref(bj);
-		r = store_exec(hub.st, SQL_CMD_PUT, "ssssssi", ag->id, cmd->cmd_id,
+		r = hub_store_exec(hub.st, SQL_CMD_PUT, "ssssssi", ag->id, cmd->cmd_id,
 			       proto_enum_str(proto_enum_op, cmd->op), hash,
 			       proto_enum_str(proto_enum_result_status, c.status), body, c.now);
 		free(body);
 		if (r < 0)
 			op_fail(&c, PROTO_ERR_INTERNAL, "the command could not be recorded");
 		else
-			r = store_release(hub.st);
+			r = hub_store_release(hub.st);
 	}
 	if (r < 0) {
 		if (c.status != PROTO_RES_REJECTED)
 			op_fail(&c, PROTO_ERR_INTERNAL, "the hub could not complete the command");
-		if (store_rollback_to(hub.st) < 0) {
+		if (hub_store_rollback_to(hub.st) < 0) {
 			proto_frame_free(f);
 			goto internal;
 		}
 		hub_mark_undo(&mark);
 		if (c.err_code == PROTO_ERR_INTERNAL)
 			log_error("cmd %s from %s (%s): %s; store: %s", cmd->cmd_id, ag->id,
-				  proto_enum_str(proto_enum_op, cmd->op), c.err, store_errmsg(hub.st));
+				  proto_enum_str(proto_enum_op, cmd->op), c.err, hub_store_errmsg(hub.st));
 		audit_refusal(&c);
 		proto_frame_free(f);
 		stage(s, ops_rejected(cmd->cmd_id, c.err_code, "%s", c.err), cmd->op, t0);
@@ -244,7 +244,7 @@ void ops_exec(struct hub_session *s, const struct proto_cmd *cmd, int64_t t0)
 	stage(s, f, cmd->op, t0);
 	return;
 internal:
-	log_error("cmd %s from %s: store failure: %s", cmd->cmd_id, ag->id, store_errmsg(hub.st));
+	log_error("cmd %s from %s: store failure: %s", cmd->cmd_id, ag->id, hub_store_errmsg(hub.st));
 	stage(s, ops_rejected(cmd->cmd_id, PROTO_ERR_INTERNAL, "the hub's store failed; resend the command"),
 	      cmd->op, t0);
 }

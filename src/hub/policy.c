@@ -35,7 +35,7 @@ struct proto_approval *policy_approval(struct proto_arena *a, int64_t id)
 	struct proto_err err;
 	const char *s;
 
-	if (store_row(hub.st, &row, SQL_APPROVAL, "i", id) != 1)
+	if (hub_store_row(hub.st, &row, SQL_APPROVAL, "i", id) != 1)
 		return NULL;
 	ap = PROTO_NEW(a, approval);
 	ap->id = hub_id_fmt(a, "ap-", id);
@@ -112,7 +112,7 @@ int policy_discount(struct op_ctx *c)
 	p.reason = a->reason;
 	if (a->order) {
 		json_t *o = NULL;
-		if (store_row(hub.st, &o, SQL_ORDER_OF, "ss", a->order, customer) != 1) {
+		if (hub_store_row(hub.st, &o, SQL_ORDER_OF, "ss", a->order, customer) != 1) {
 			op_fail(c, PROTO_ERR_NOT_FOUND, "order %s is not this customer's", a->order);
 			goto out;
 		}
@@ -140,14 +140,14 @@ int policy_discount(struct op_ctx *c)
 			    c->now, pj, NULL);
 	char *ptext = json_dumps(pj, JSON_COMPACT);
 	json_decref(pj);
-	if (act < 0 || store_exec(hub.st, SQL_APPROVAL_INSERT, "iissii", n, act, ptext, c->agent->id, c->now,
+	if (act < 0 || hub_store_exec(hub.st, SQL_APPROVAL_INSERT, "iissii", n, act, ptext, c->agent->id, c->now,
 				  c->now + (int64_t)hub.cfg.approval_ttl_s * 1000) < 0) {
 		free(ptext);
 		op_fail(c, PROTO_ERR_INTERNAL, "the approval could not be stored");
 		goto out;
 	}
 	free(ptext);
-	ap = store_last_id(hub.st);
+	ap = hub_store_last_id(hub.st);
 	if (hub_audit(c->agent->id, "discount.approve", n, act, p.percent, p.amount_minor, hub.cfg.currency,
 		      p.reason, "pending", "above the agent cap; sent for approval") < 0 ||
 	    approval_event(PROTO_EV_APPROVAL_REQUESTED, ap, act, c->agent->id) < 0) {
@@ -171,7 +171,7 @@ static int approval_deny(int64_t id, int64_t action, const char *by, const char 
 {
 	int64_t now = time_now_ms();
 
-	if (store_exec(hub.st, SQL_APPROVAL_DECIDE, "sssii", "denied", by, note, now, id) != 1 ||
+	if (hub_store_exec(hub.st, SQL_APPROVAL_DECIDE, "sssii", "denied", by, note, now, id) != 1 ||
 	    action_update(action, PROTO_ACTST_DENIED, NULL) < 0 ||
 	    hub_audit(by ? by : "hub", "approval.decide", conv, action, p ? p->percent : 0,
 		      p ? p->amount_minor : 0, hub.cfg.currency, note, "refused", by ? "denied" : "expired") < 0)
@@ -204,7 +204,7 @@ int policy_decide(struct op_ctx *c)
 		if (!within_cap(c->agent->role, ap->params))
 			return op_fail(c, PROTO_ERR_LIMIT_EXCEEDED, "this discount is above your cap too");
 		struct op_ctx sub = *c;	/* the coupon is the requester's action, approved by c */
-		if (store_exec(hub.st, SQL_APPROVAL_DECIDE, "sssii", "approved", c->agent->id, a->note, c->now, id) != 1)
+		if (hub_store_exec(hub.st, SQL_APPROVAL_DECIDE, "sssii", "approved", c->agent->id, a->note, c->now, id) != 1)
 			return op_fail(c, PROTO_ERR_INTERNAL, "the decision could not be stored");
 		if (action_discount_apply(&sub, conv, act, ap->params, ap->requested_by) < 0) {
 			c->status = sub.status;
@@ -224,7 +224,7 @@ int policy_decide(struct op_ctx *c)
 
 void policy_expire(void)
 {
-	json_t *rows = store_rows(hub.st, SQL_APPROVALS_DUE, "i", time_now_ms()), *r;
+	json_t *rows = hub_store_rows(hub.st, SQL_APPROVALS_DUE, "i", time_now_ms()), *r;
 	size_t i;
 
 	if (!rows || !json_array_size(rows)) {
@@ -241,14 +241,14 @@ void policy_expire(void)
 		struct proto_approval *ap = policy_approval(a, id);
 		struct hub_mark m;
 		hub_mark_get(&m);
-		if (ap && store_savepoint(hub.st) == 0) {
+		if (ap && hub_store_savepoint(hub.st) == 0) {
 			if (approval_deny(id, hub_id_parse(ap->action, "act-"), NULL, "expired", ap->requested_by,
 					  hub_id_parse(ap->conv, "c-"), ap->params) < 0) {
-				log_error("approval ap-%lld: could not expire: %s", (long long)id, store_errmsg(hub.st));
-				store_rollback_to(hub.st);
+				log_error("approval ap-%lld: could not expire: %s", (long long)id, hub_store_errmsg(hub.st));
+				hub_store_rollback_to(hub.st);
 				hub_mark_undo(&m);
 			} else {
-				store_release(hub.st);
+				hub_store_release(hub.st);
 				log_info("approval ap-%lld expired: denied", (long long)id);
 			}
 		}

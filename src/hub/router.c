@@ -100,7 +100,7 @@ struct hub_agent *hub_agent_get(const char *id)
 		return NULL;
 	if ((a = agent_lookup(id)))
 		return a;
-	if (store_row(hub.st, &row, SQL_AGENT, "s", id) != 1)
+	if (hub_store_row(hub.st, &row, SQL_AGENT, "s", id) != 1)
 		return NULL;
 	a = agent_from_row(row);
 	json_decref(row);
@@ -114,7 +114,7 @@ struct hub_agent *hub_agent_by_token(const char *token)
 	struct hub_agent *a;
 
 	hub_token_hash(token, hash);
-	if (store_row(hub.st, &row, SQL_AGENT_TOKEN, "s", hash) != 1)
+	if (hub_store_row(hub.st, &row, SQL_AGENT_TOKEN, "s", hash) != 1)
 		return NULL;
 	a = agent_from_row(row);
 	json_decref(row);
@@ -159,7 +159,7 @@ static const char SQL_ACTIVE[] =
 struct proto_presence *router_presence(struct proto_arena *arena, struct hub_agent *a)
 {
 	struct proto_presence *p = PROTO_NEW(arena, presence);
-	json_t *rows = store_rows(hub.st, SQL_ACTIVE, "s", a->id), *r;
+	json_t *rows = hub_store_rows(hub.st, SQL_ACTIVE, "s", a->id), *r;
 	size_t i;
 
 	p->id = proto_arena_strdup(arena, a->id);
@@ -267,7 +267,7 @@ struct proto_conversation *router_conv(struct proto_arena *a, int64_t n, enum co
 	json_t *row = NULL, *rows, *r;
 	size_t i;
 
-	if (store_row(hub.st, &row, SQL_CONV, "i", n) != 1)
+	if (hub_store_row(hub.st, &row, SQL_CONV, "i", n) != 1)
 		return NULL;
 	c = PROTO_NEW(a, conversation);
 	c->id = hub_id_fmt(a, "c-", n);
@@ -298,7 +298,7 @@ struct proto_conversation *router_conv(struct proto_arena *a, int64_t n, enum co
 	c->customer = decode_text(a, &proto_type_customer, jstr(row, "customer_json"), "customer");
 	json_decref(row);
 
-	if (!(rows = store_rows(hub.st, SQL_TRANSCRIPT, "i", n)))
+	if (!(rows = hub_store_rows(hub.st, SQL_TRANSCRIPT, "i", n)))
 		return c;
 	c->transcript.v = proto_arena_alloc(a, (json_array_size(rows) + 1) * sizeof *c->transcript.v);
 	json_array_foreach(rows, i, r) {
@@ -324,7 +324,7 @@ struct proto_conversation *router_conv(struct proto_arena *a, int64_t n, enum co
 	json_decref(rows);
 	if (view == CONV_VIEW_QUEUE)
 		return c;
-	if (!(rows = store_rows(hub.st, SQL_CONV_ACTIONS, "i", n)))
+	if (!(rows = hub_store_rows(hub.st, SQL_CONV_ACTIONS, "i", n)))
 		return c;
 	c->actions.v = proto_arena_alloc(a, (json_array_size(rows) + 1) * sizeof *c->actions.v);
 	json_array_foreach(rows, i, r) {
@@ -383,7 +383,7 @@ static json_t *conv_row(struct op_ctx *c, const char *id, int64_t *n)
 	json_t *row = NULL;
 
 	*n = hub_id_parse(id, "c-");
-	if (*n < 0 || store_row(hub.st, &row, SQL_CONV_ROW, "i", *n) != 1) {
+	if (*n < 0 || hub_store_row(hub.st, &row, SQL_CONV_ROW, "i", *n) != 1) {
 		op_fail(c, PROTO_ERR_NOT_FOUND, "no conversation %s", id);
 		return NULL;
 	}
@@ -405,7 +405,7 @@ static int64_t active_count(const char *agent)
 {
 	int64_t n = 0;
 
-	store_int(hub.st, &n, SQL_COUNT_ACTIVE, "s", agent);
+	hub_store_int(hub.st, &n, SQL_COUNT_ACTIVE, "s", agent);
 	return n;
 }
 
@@ -445,7 +445,7 @@ static int body_conv(struct op_ctx *c, int64_t n)
 /* The best queued conversation for a: priority, then SLA due, matching skills. */
 static int64_t router_next(struct hub_agent *a)
 {
-	json_t *rows = store_rows(hub.st, SQL_NEXT, ""), *r;
+	json_t *rows = hub_store_rows(hub.st, SQL_NEXT, ""), *r;
 	int64_t found = -1;
 	size_t i;
 
@@ -460,7 +460,7 @@ static int64_t router_next(struct hub_agent *a)
 
 static int assign(struct op_ctx *c, int64_t n, const char *agent)
 {
-	if (store_exec(hub.st, SQL_ASSIGN, "sii", agent, c->now, n) < 0)
+	if (hub_store_exec(hub.st, SQL_ASSIGN, "sii", agent, c->now, n) < 0)
 		return op_fail(c, PROTO_ERR_INTERNAL, "the store refused the change");
 	return 0;
 }
@@ -530,7 +530,7 @@ int router_release(struct op_ctx *c)
 		goto out;
 	}
 	struct hub_aud aud = { .all = true };
-	if (store_exec(hub.st, SQL_REQUEUE, "si", jstr(row, "skills"), n) < 0) {
+	if (hub_store_exec(hub.st, SQL_REQUEUE, "si", jstr(row, "skills"), n) < 0) {
 		op_fail(c, PROTO_ERR_INTERNAL, "the store refused the change");
 		goto out;
 	}
@@ -566,9 +566,9 @@ static struct hub_agent *pick_for_skill(const char *skill, const char *not)
 static int add_message(int64_t n, const char *from, const char *author, const char *kind,
 		       const char *text, int64_t at, int64_t *id)
 {
-	if (store_exec(hub.st, SQL_MSG_INSERT, "issssi", n, from, author, kind, text, at) < 0)
+	if (hub_store_exec(hub.st, SQL_MSG_INSERT, "issssi", n, from, author, kind, text, at) < 0)
 		return -1;
-	*id = store_last_id(hub.st);
+	*id = hub_store_last_id(hub.st);
 	return 0;
 }
 
@@ -584,7 +584,7 @@ static int message_event(int64_t n, int64_t mid, const char *owner, const char *
 	ev->kind = PROTO_EV_MESSAGE;
 	ev->conv = hub_id_fmt(f->arena, "c-", n);
 	aud.monitors_of = ev->conv;
-	if (store_row(hub.st, &row, "SELECT n, conv, sender, author, kind, text, at FROM messages WHERE n = ?",
+	if (hub_store_row(hub.st, &row, "SELECT n, conv, sender, author, kind, text, at FROM messages WHERE n = ?",
 		      "i", mid) != 1) {
 		proto_frame_free(f);
 		return -1;
@@ -666,7 +666,7 @@ int router_transfer(struct op_ctx *c)
 	if (target) {
 		if (assign(c, n, target->id) < 0)
 			goto out;
-	} else if (store_exec(hub.st, SQL_REQUEUE, "si", to + 1, n) < 0) {
+	} else if (hub_store_exec(hub.st, SQL_REQUEUE, "si", to + 1, n) < 0) {
 		/* Nobody with that skill has room: back to the queue, for that skill. */
 		op_fail(c, PROTO_ERR_INTERNAL, "the store refused the change");
 		goto out;
@@ -688,7 +688,7 @@ out:
 static json_t *handback_outcome(int64_t n)
 {
 	json_t *out = json_pack("{s:[], s:[], s:[]}", "discounts", "returns", "labels");
-	json_t *rows = store_rows(hub.st, "SELECT kind, result FROM actions WHERE conv = ? AND status = 'applied'"
+	json_t *rows = hub_store_rows(hub.st, "SELECT kind, result FROM actions WHERE conv = ? AND status = 'applied'"
 				  " ORDER BY n", "i", n), *r;
 	size_t i;
 
@@ -725,7 +725,7 @@ int router_handback(struct op_ctx *c)
 	for (size_t i = 0; i < a->tags.n; i++)
 		json_array_append_new(tags, json_string(a->tags.v[i]));
 	tags_text = json_dumps(tags, JSON_COMPACT);
-	int r = store_exec(hub.st, SQL_HANDBACK, "sssii", proto_enum_str(proto_enum_disposition, a->disposition),
+	int r = hub_store_exec(hub.st, SQL_HANDBACK, "sssii", proto_enum_str(proto_enum_disposition, a->disposition),
 			   a->note, tags_text, c->now, n);
 	free(tags_text);
 	if (r < 0) {
@@ -775,7 +775,7 @@ int router_monitor(struct op_ctx *c)
 	if (!(row = conv_row(c, c->args->conv, &n)))
 		return -1;
 	json_decref(row);
-	if (store_exec(hub.st, SQL_MONITOR, "isi", n, c->agent->id, c->now) < 0)
+	if (hub_store_exec(hub.st, SQL_MONITOR, "isi", n, c->agent->id, c->now) < 0)
 		return op_fail(c, PROTO_ERR_INTERNAL, "the store refused the change");
 	return body_conv(c, n);
 }
@@ -810,7 +810,7 @@ int router_message(struct op_ctx *c)
 		if (note && is_sup(c))
 			ok = 1;
 		else if (!note && is_sup(c))
-			store_int(hub.st, &ok, SQL_IS_MONITOR, "is", n, c->agent->id);
+			hub_store_int(hub.st, &ok, SQL_IS_MONITOR, "is", n, c->agent->id);
 		if (!ok || strcmp(jstr(row, "state"), "assigned") != 0) {
 			op_fail(c, PROTO_ERR_NOT_OWNER, "%s is not assigned to you", c->args->conv);
 			goto out;
@@ -877,15 +877,15 @@ int hub_agent_put(const char *id, const char *name, int role, const char *skills
 		return -1;
 	}
 	hub_token_hash(token, hash);
-	if (store_exec(hub.st, SQL_AGENT_PUT, "ssssz" "sii", id, name, proto_enum_str(proto_enum_role, role),
+	if (hub_store_exec(hub.st, SQL_AGENT_PUT, "ssssz" "sii", id, name, proto_enum_str(proto_enum_role, role),
 		       skills_csv ? skills_csv : "", (int64_t)max_active, hash, now, now) < 0) {
-		snprintf(err, errlen, "the store refused the agent: %s", store_errmsg(hub.st));
+		snprintf(err, errlen, "the store refused the agent: %s", hub_store_errmsg(hub.st));
 		return -1;
 	}
 	struct hub_agent *a = agent_lookup(id);
 	if (a) {
 		json_t *row = NULL;
-		if (store_row(hub.st, &row, SQL_AGENT, "s", id) == 1)
+		if (hub_store_row(hub.st, &row, SQL_AGENT, "s", id) == 1)
 			agent_fill(a, row);
 		json_decref(row);
 	}

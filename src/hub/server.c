@@ -156,8 +156,8 @@ int hub_begin(void)
 {
 	if (hub.in_tx)
 		return 0;
-	if (store_begin(hub.st) < 0) {
-		log_error("store: cannot begin a transaction: %s", store_errmsg(hub.st));
+	if (hub_store_begin(hub.st) < 0) {
+		log_error("store: cannot begin a transaction: %s", hub_store_errmsg(hub.st));
 		return -1;
 	}
 	hub.in_tx = true;
@@ -199,7 +199,7 @@ int hub_event(struct proto_frame *f, const struct hub_aud *aud)
 	for (int i = 0; i < 4 && aud->agents[i]; i++)
 		aud_add(&who, aud->agents[i]);
 	if (aud->monitors_of) {
-		json_t *rows = store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i",
+		json_t *rows = hub_store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i",
 					  hub_id_parse(aud->monitors_of, "c-"));
 		size_t i;
 		json_t *r;
@@ -216,11 +216,11 @@ int hub_event(struct proto_frame *f, const struct hub_aud *aud)
 	o = hub_out_frame(f, ev->seq);	/* frees f, and ev with it */
 	f = NULL;
 	ev = NULL;
-	if (store_exec(hub.st, "INSERT INTO events(seq, kind, conv, at, to_all, to_sups, audience, frame)"
+	if (hub_store_exec(hub.st, "INSERT INTO events(seq, kind, conv, at, to_all, to_sups, audience, frame)"
 		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "isiiiiss", o->seq,
 		       proto_enum_str(proto_enum_event_kind, kind), conv, at,
 		       (int64_t)aud->all, (int64_t)aud->sups, sb_str(&who), (const char *)o->buf + LWS_PRE) < 0) {
-		log_error("store: cannot record an event: %s", store_errmsg(hub.st));
+		log_error("store: cannot record an event: %s", hub_store_errmsg(hub.st));
 		free(o);
 		goto fail;
 	}
@@ -350,17 +350,17 @@ void hub_flush(void)
 	hub.m.passes++;
 	if (hub.in_tx) {
 		int64_t t0 = time_mono_us();
-		int rc = store_commit(hub.st);
+		int rc = hub_store_commit(hub.st);
 		hub.in_tx = false;
 		histo_add(hub.m.commit_us, &hub.m.commit_n, time_mono_us() - t0);
 		if (rc < 0) {
 			ok = false;
 			hub.m.commit_failures++;
 			log_error("store: COMMIT failed (%s); the pass is rolled back and its clients "
-				  "will resend", store_errmsg(hub.st));
-			store_rollback(hub.st);
+				  "will resend", hub_store_errmsg(hub.st));
+			hub_store_rollback(hub.st);
 			int64_t max = 0;
-			store_int(hub.st, &max, "SELECT max(seq) FROM events", "");
+			hub_store_int(hub.st, &max, "SELECT max(seq) FROM events", "");
 			hub.next_seq = max + 1;
 		} else {
 			hub.m.commits++;
@@ -452,8 +452,8 @@ int server_run(char *err, size_t errlen)
 		snprintf(err, errlen, "--listen %s: expected ADDR:PORT", hub.cfg.listen);
 		return -1;
 	}
-	if (store_int(hub.st, &max, "SELECT max(seq) FROM events", "") < 0) {
-		snprintf(err, errlen, "%s", store_errmsg(hub.st));
+	if (hub_store_int(hub.st, &max, "SELECT max(seq) FROM events", "") < 0) {
+		snprintf(err, errlen, "%s", hub_store_errmsg(hub.st));
 		return -1;
 	}
 	hub.next_seq = max + 1;

@@ -142,15 +142,15 @@ static int session_snapshot(struct hub_session *s, int64_t head)
 
 	sn->upto = head;
 	PROTO_SET(sn, snapshot, upto);
-	if (!(rows = store_rows(hub.st, SQL_QUEUE, "")))
+	if (!(rows = hub_store_rows(hub.st, SQL_QUEUE, "")))
 		goto fail;
 	conv_list(f->arena, &sn->queue, rows, CONV_VIEW_QUEUE);
 	json_decref(rows);
-	if (!(rows = store_rows(hub.st, SQL_MINE, "ss", ag->id, ag->id)))
+	if (!(rows = hub_store_rows(hub.st, SQL_MINE, "ss", ag->id, ag->id)))
 		goto fail;
 	conv_list(f->arena, &sn->mine, rows, CONV_VIEW_OWNER);
 	json_decref(rows);
-	rows = sup ? store_rows(hub.st, SQL_APPROVALS_ALL, "") : store_rows(hub.st, SQL_APPROVALS_MINE, "s", ag->id);
+	rows = sup ? hub_store_rows(hub.st, SQL_APPROVALS_ALL, "") : hub_store_rows(hub.st, SQL_APPROVALS_MINE, "s", ag->id);
 	if (!rows)
 		goto fail;
 	sn->approvals.v = proto_arena_alloc(f->arena, (json_array_size(rows) + 1) * sizeof *sn->approvals.v);
@@ -164,7 +164,7 @@ static int session_snapshot(struct hub_session *s, int64_t head)
 	PROTO_SET(sn, snapshot, approvals);
 	json_decref(rows);
 	if (sup) {
-		if (!(rows = store_rows(hub.st, SQL_AGENTS, "")))
+		if (!(rows = hub_store_rows(hub.st, SQL_AGENTS, "")))
 			goto fail;
 		sn->agents.v = proto_arena_alloc(f->arena, (json_array_size(rows) + 1) * sizeof *sn->agents.v);
 		k = 0;
@@ -180,7 +180,7 @@ static int session_snapshot(struct hub_session *s, int64_t head)
 	hub_stage_session(s, hub_out_frame(f, 0));
 	return 0;
 fail:
-	log_error("session %s: snapshot failed: %s", s->id, store_errmsg(hub.st));
+	log_error("session %s: snapshot failed: %s", s->id, hub_store_errmsg(hub.st));
 	proto_frame_free(f);
 	return -1;
 }
@@ -192,10 +192,10 @@ static int session_replay(struct hub_session *s, int64_t since, int64_t head)
 	size_t i;
 
 	snprintf(pat, sizeof pat, ",%s,", s->agent->id);
-	rows = store_rows(hub.st, SQL_REPLAY, "iiis", since, head,
+	rows = hub_store_rows(hub.st, SQL_REPLAY, "iiis", since, head,
 			  (int64_t)(s->agent->role == PROTO_ROLE_SUPERVISOR), pat);
 	if (!rows) {
-		log_error("session %s: replay failed: %s", s->id, store_errmsg(hub.st));
+		log_error("session %s: replay failed: %s", s->id, hub_store_errmsg(hub.st));
 		return -1;
 	}
 	json_array_foreach(rows, i, r) {
@@ -269,18 +269,18 @@ static void session_typing(struct hub_session *s, const struct proto_typing *t)
 
 	if (conv < 0)
 		return;
-	if (store_row(hub.st, &row, "SELECT assignee FROM conversations WHERE n = ? AND state = 'assigned'",
+	if (hub_store_row(hub.st, &row, "SELECT assignee FROM conversations WHERE n = ? AND state = 'assigned'",
 		      "i", conv) != 1)
 		return;
 	assignee = json_string_value(json_object_get(row, "assignee"));
 	if (assignee && strcmp(assignee, s->agent->id) == 0)
 		ok = 1;
 	else
-		store_int(hub.st, &ok, "SELECT count(*) FROM monitors WHERE conv = ? AND agent = ?", "is",
+		hub_store_int(hub.st, &ok, "SELECT count(*) FROM monitors WHERE conv = ? AND agent = ?", "is",
 			  conv, s->agent->id);
 	if (ok) {
 		/* Ephemeral: to the owner and the monitors, never back to the typist. */
-		json_t *mons = store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i", conv);
+		json_t *mons = hub_store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i", conv);
 		json_t *ids = json_array(), *m;
 		size_t i;
 		if (assignee)
@@ -397,7 +397,7 @@ static struct proto_frame *session_stats(void)
 
 	st->queue = PROTO_NEW(f->arena, queue_counts);
 	st->agents = PROTO_NEW(f->arena, agent_counts);
-	if (!(rows = store_rows(hub.st, SQL_STATS_QUEUE, "i", now))) {
+	if (!(rows = hub_store_rows(hub.st, SQL_STATS_QUEUE, "i", now))) {
 		proto_frame_free(f);
 		return NULL;
 	}
@@ -420,7 +420,7 @@ static struct proto_frame *session_stats(void)
 	st->agents->online = cnt.online;
 	st->agents->away = cnt.away;
 	/* "Today" is the UTC day. */
-	if (store_row(hub.st, &row, SQL_STATS_TODAY, "i", now - now % 86400000) == 1) {
+	if (hub_store_row(hub.st, &row, SQL_STATS_TODAY, "i", now - now % 86400000) == 1) {
 		st->handled_today = json_integer_value(json_object_get(row, "n"));
 		json_t *aht = json_object_get(row, "aht");
 		st->aht_s = json_is_number(aht) ? (int64_t)(json_number_value(aht) / 1000) : 0;

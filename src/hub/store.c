@@ -19,7 +19,7 @@
 
 #define STMT_SLOTS 512	/* power of two; far more than the hub's statements */
 
-struct store {
+struct hub_store {
 	sqlite3 *db;
 	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_SLOTS];
 	int savepoints;
@@ -104,20 +104,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX webhooks_conv ON webhooks(conv, state, n);"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);",
 };
-_Static_assert(BATON_ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION, "migrations");
+_Static_assert(BATON_ARRAY_LEN(migrations) == HUB_STORE_SCHEMA_VERSION, "migrations");
 
-static void store_seterr(struct store *st, const char *what)
+static void hub_store_seterr(struct hub_store *st, const char *what)
 {
 	snprintf(st->err, sizeof st->err, "%s: %s", what, sqlite3_errmsg(st->db));
 }
 
-const char *store_errmsg(struct store *st)
+const char *hub_store_errmsg(struct hub_store *st)
 {
 	return st->err;
 }
 
 /* For setup statements without parameters (PRAGMAs, DDL, transaction control). */
-static int store_run_plain(struct store *st, const char *sql)
+static int hub_store_run_plain(struct hub_store *st, const char *sql)
 {
 	char *msg = NULL;
 
@@ -129,33 +129,33 @@ static int store_run_plain(struct store *st, const char *sql)
 	return 0;
 }
 
-static int store_migrate(struct store *st, char *err, size_t errlen)
+static int hub_store_migrate(struct hub_store *st, char *err, size_t errlen)
 {
 	int64_t version = 0;
 
-	if (store_int(st, &version, "PRAGMA user_version", "") < 0)
+	if (hub_store_int(st, &version, "PRAGMA user_version", "") < 0)
 		goto fail;
-	if (version > STORE_SCHEMA_VERSION) {
+	if (version > HUB_STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen,
 			 "the database has schema version %lld, newer than this batond (%d); "
 			 "run a newer batond or point --db elsewhere",
-			 (long long)version, STORE_SCHEMA_VERSION);
+			 (long long)version, HUB_STORE_SCHEMA_VERSION);
 		return -1;
 	}
-	for (int64_t v = version; v < STORE_SCHEMA_VERSION; v++) {
+	for (int64_t v = version; v < HUB_STORE_SCHEMA_VERSION; v++) {
 		char pragma[64];
 
-		if (store_run_plain(st, "BEGIN IMMEDIATE") < 0)
+		if (hub_store_run_plain(st, "BEGIN IMMEDIATE") < 0)
 			goto fail;
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %lld", (long long)v + 1);
-		if (store_run_plain(st, migrations[v]) < 0 || store_run_plain(st, pragma) < 0) {
+		if (hub_store_run_plain(st, migrations[v]) < 0 || hub_store_run_plain(st, pragma) < 0) {
 			char keep[200];
 			snprintf(keep, sizeof keep, "%.199s", st->err);
-			store_run_plain(st, "ROLLBACK");
+			hub_store_run_plain(st, "ROLLBACK");
 			snprintf(st->err, sizeof st->err, "migration %lld: %.200s", (long long)v + 1, keep);
 			goto fail;
 		}
-		if (store_run_plain(st, "COMMIT") < 0)
+		if (hub_store_run_plain(st, "COMMIT") < 0)
 			goto fail;
 		log_info("store: schema migrated to version %lld", (long long)v + 1);
 	}
@@ -165,9 +165,9 @@ fail:
 	return -1;
 }
 
-struct store *store_open(const char *path, char *err, size_t errlen)
+struct hub_store *hub_store_open(const char *path, char *err, size_t errlen)
 {
-	struct store *st = xcalloc(1, sizeof *st);
+	struct hub_store *st = xcalloc(1, sizeof *st);
 	char mode[32] = "";
 
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -179,7 +179,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_extended_result_codes(st->db, 1);
 	json_t *row = NULL;
-	if (store_row(st, &row, "PRAGMA journal_mode=WAL", "") == 1) {
+	if (hub_store_row(st, &row, "PRAGMA journal_mode=WAL", "") == 1) {
 		snprintf(mode, sizeof mode, "%s", json_string_value(json_object_get(row, "journal_mode")) ?
 			 json_string_value(json_object_get(row, "journal_mode")) : "");
 		json_decref(row);
@@ -189,19 +189,19 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			 path, st->err[0] ? st->err : mode);
 		goto fail;
 	}
-	if (store_run_plain(st, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") < 0) {
+	if (hub_store_run_plain(st, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;") < 0) {
 		snprintf(err, errlen, "database %s: %s", path, st->err);
 		goto fail;
 	}
-	if (store_migrate(st, err, errlen) < 0)
+	if (hub_store_migrate(st, err, errlen) < 0)
 		goto fail;
 	return st;
 fail:
-	store_close(st);
+	hub_store_close(st);
 	return NULL;
 }
 
-void store_close(struct store *st)
+void hub_store_close(struct hub_store *st)
 {
 	if (!st)
 		return;
@@ -214,7 +214,7 @@ void store_close(struct store *st)
 }
 
 /* The cached statement for sql (keyed by the literal's address). */
-static sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+static sqlite3_stmt *hub_store_stmt(struct hub_store *st, const char *sql)
 {
 	size_t h = ((uintptr_t)sql >> 3) * 0x9E3779B97F4A7C15ull;
 
@@ -225,7 +225,7 @@ static sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 		if (!st->cache[i].sql) {
 			sqlite3_stmt *stmt;
 			if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
-				store_seterr(st, "prepare");
+				hub_store_seterr(st, "prepare");
 				log_error("store: cannot prepare \"%.60s\": %s", sql, sqlite3_errmsg(st->db));
 				return NULL;
 			}
@@ -238,9 +238,9 @@ static sqlite3_stmt *store_stmt(struct store *st, const char *sql)
 	return NULL;
 }
 
-static sqlite3_stmt *store_bind(struct store *st, const char *sql, const char *fmt, va_list ap)
+static sqlite3_stmt *hub_store_bind(struct hub_store *st, const char *sql, const char *fmt, va_list ap)
 {
-	sqlite3_stmt *stmt = store_stmt(st, sql);
+	sqlite3_stmt *stmt = hub_store_stmt(st, sql);
 	int rc = SQLITE_OK, i = 1;
 
 	if (!stmt)
@@ -286,13 +286,13 @@ static sqlite3_stmt *store_bind(struct store *st, const char *sql, const char *f
 		}
 	}
 	if (rc != SQLITE_OK) {
-		store_seterr(st, "bind");
+		hub_store_seterr(st, "bind");
 		return NULL;
 	}
 	return stmt;
 }
 
-static json_t *store_rowjson(sqlite3_stmt *stmt)
+static json_t *hub_store_rowjson(sqlite3_stmt *stmt)
 {
 	json_t *o = json_object();
 	int n = sqlite3_column_count(stmt);
@@ -324,21 +324,21 @@ static json_t *store_rowjson(sqlite3_stmt *stmt)
 	return o;
 }
 
-int store_exec(struct store *st, const char *sql, const char *fmt, ...)
+int hub_store_exec(struct hub_store *st, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
 	int rc;
 
 	va_start(ap, fmt);
-	stmt = store_bind(st, sql, fmt, ap);
+	stmt = hub_store_bind(st, sql, fmt, ap);
 	va_end(ap);
 	if (!stmt)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		;
 	if (rc != SQLITE_DONE) {
-		store_seterr(st, "exec");
+		hub_store_seterr(st, "exec");
 		sqlite3_reset(stmt);
 		return -1;
 	}
@@ -346,7 +346,7 @@ int store_exec(struct store *st, const char *sql, const char *fmt, ...)
 	return sqlite3_changes(st->db);
 }
 
-int store_row(struct store *st, json_t **out, const char *sql, const char *fmt, ...)
+int hub_store_row(struct hub_store *st, json_t **out, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
@@ -354,25 +354,25 @@ int store_row(struct store *st, json_t **out, const char *sql, const char *fmt, 
 
 	*out = NULL;
 	va_start(ap, fmt);
-	stmt = store_bind(st, sql, fmt, ap);
+	stmt = hub_store_bind(st, sql, fmt, ap);
 	va_end(ap);
 	if (!stmt)
 		return -1;
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		*out = store_rowjson(stmt);
+		*out = hub_store_rowjson(stmt);
 		ret = 1;
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
 	} else {
-		store_seterr(st, "query");
+		hub_store_seterr(st, "query");
 		ret = -1;
 	}
 	sqlite3_reset(stmt);
 	return ret;
 }
 
-json_t *store_rows(struct store *st, const char *sql, const char *fmt, ...)
+json_t *hub_store_rows(struct hub_store *st, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
@@ -380,15 +380,15 @@ json_t *store_rows(struct store *st, const char *sql, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	stmt = store_bind(st, sql, fmt, ap);
+	stmt = hub_store_bind(st, sql, fmt, ap);
 	va_end(ap);
 	if (!stmt)
 		return NULL;
 	a = json_array();
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		json_array_append_new(a, store_rowjson(stmt));
+		json_array_append_new(a, hub_store_rowjson(stmt));
 	if (rc != SQLITE_DONE) {
-		store_seterr(st, "query");
+		hub_store_seterr(st, "query");
 		json_decref(a);
 		a = NULL;
 	}
@@ -396,7 +396,7 @@ json_t *store_rows(struct store *st, const char *sql, const char *fmt, ...)
 	return a;
 }
 
-int store_int(struct store *st, int64_t *out, const char *sql, const char *fmt, ...)
+int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
@@ -404,7 +404,7 @@ int store_int(struct store *st, int64_t *out, const char *sql, const char *fmt, 
 
 	*out = 0;
 	va_start(ap, fmt);
-	stmt = store_bind(st, sql, fmt, ap);
+	stmt = hub_store_bind(st, sql, fmt, ap);
 	va_end(ap);
 	if (!stmt)
 		return -1;
@@ -415,14 +415,14 @@ int store_int(struct store *st, int64_t *out, const char *sql, const char *fmt, 
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
 	} else {
-		store_seterr(st, "query");
+		hub_store_seterr(st, "query");
 		ret = -1;
 	}
 	sqlite3_reset(stmt);
 	return ret;
 }
 
-int store_blob(struct store *st, void **data, size_t *len, const char *sql, const char *fmt, ...)
+int hub_store_blob(struct hub_store *st, void **data, size_t *len, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
@@ -431,7 +431,7 @@ int store_blob(struct store *st, void **data, size_t *len, const char *sql, cons
 	*data = NULL;
 	*len = 0;
 	va_start(ap, fmt);
-	stmt = store_bind(st, sql, fmt, ap);
+	stmt = hub_store_bind(st, sql, fmt, ap);
 	va_end(ap);
 	if (!stmt)
 		return -1;
@@ -448,66 +448,66 @@ int store_blob(struct store *st, void **data, size_t *len, const char *sql, cons
 	} else if (rc == SQLITE_DONE) {
 		ret = 0;
 	} else {
-		store_seterr(st, "query");
+		hub_store_seterr(st, "query");
 		ret = -1;
 	}
 	sqlite3_reset(stmt);
 	return ret;
 }
 
-int64_t store_last_id(struct store *st)
+int64_t hub_store_last_id(struct hub_store *st)
 {
 	return sqlite3_last_insert_rowid(st->db);
 }
 
-int store_begin(struct store *st)
+int hub_store_begin(struct hub_store *st)
 {
 	/* IMMEDIATE: take the write lock now, so COMMIT cannot fail with BUSY
 	 * because another process (a `token add`) wrote in between. */
-	return store_exec(st, "BEGIN IMMEDIATE", "") < 0 ? -1 : 0;
+	return hub_store_exec(st, "BEGIN IMMEDIATE", "") < 0 ? -1 : 0;
 }
 
-int store_commit(struct store *st)
+int hub_store_commit(struct hub_store *st)
 {
-	return store_exec(st, "COMMIT", "") < 0 ? -1 : 0;
+	return hub_store_exec(st, "COMMIT", "") < 0 ? -1 : 0;
 }
 
-int store_rollback(struct store *st)
+int hub_store_rollback(struct hub_store *st)
 {
 	st->savepoints = 0;
 	if (sqlite3_get_autocommit(st->db))
 		return 0;
-	return store_exec(st, "ROLLBACK", "") < 0 ? -1 : 0;
+	return hub_store_exec(st, "ROLLBACK", "") < 0 ? -1 : 0;
 }
 
-int store_savepoint(struct store *st)
+int hub_store_savepoint(struct hub_store *st)
 {
-	if (store_exec(st, "SAVEPOINT cmd", "") < 0)
+	if (hub_store_exec(st, "SAVEPOINT cmd", "") < 0)
 		return -1;
 	st->savepoints++;
 	return 0;
 }
 
-int store_release(struct store *st)
+int hub_store_release(struct hub_store *st)
 {
-	if (store_exec(st, "RELEASE cmd", "") < 0)
+	if (hub_store_exec(st, "RELEASE cmd", "") < 0)
 		return -1;
 	st->savepoints--;
 	return 0;
 }
 
-int store_rollback_to(struct store *st)
+int hub_store_rollback_to(struct hub_store *st)
 {
 	/* ROLLBACK TO keeps the savepoint open; RELEASE closes it. */
-	if (store_exec(st, "ROLLBACK TO cmd", "") < 0 || store_exec(st, "RELEASE cmd", "") < 0)
+	if (hub_store_exec(st, "ROLLBACK TO cmd", "") < 0 || hub_store_exec(st, "RELEASE cmd", "") < 0)
 		return -1;
 	st->savepoints--;
 	return 0;
 }
 
-int store_check(struct store *st, char *err, size_t errlen)
+int hub_store_check(struct hub_store *st, char *err, size_t errlen)
 {
-	json_t *rows = store_rows(st, "PRAGMA integrity_check", "");
+	json_t *rows = hub_store_rows(st, "PRAGMA integrity_check", "");
 	int ret = -1;
 
 	if (!rows) {

@@ -59,7 +59,7 @@ int webhook_queue(int64_t conv, const char *type, json_t *body)
 
 	if (hub_begin() < 0)
 		goto out;
-	if (store_row(hub.st, &row, SQL_WH_CONV, "i", conv) < 0)
+	if (hub_store_row(hub.st, &row, SQL_WH_CONV, "i", conv) < 0)
 		goto out;
 	url = row ? json_string_value(json_object_get(row, "callback_url")) : NULL;
 	if (!url) {
@@ -74,7 +74,7 @@ int webhook_queue(int64_t conv, const char *type, json_t *body)
 	json_object_set(body, "external_id", json_object_get(row, "external_id"));
 	json_object_set_new(body, "at", json_string(at));
 	text = json_dumps(body, JSON_COMPACT);
-	rc = store_exec(hub.st, SQL_WH_INSERT, "issssii", conv, url, type, text, key, now, now) < 0 ? -1 : 0;
+	rc = hub_store_exec(hub.st, SQL_WH_INSERT, "issssii", conv, url, type, text, key, now, now) < 0 ? -1 : 0;
 	free(text);
 	if (rc == 0)
 		hub_webhook_kick();
@@ -116,7 +116,7 @@ static void job_finish(struct wh_job *j, bool ok, const char *why)
 	job_unlink(j);
 	if (hub_begin() == 0) {
 		if (ok) {
-			store_exec(hub.st, SQL_WH_DONE, "ii", now, j->n);
+			hub_store_exec(hub.st, SQL_WH_DONE, "ii", now, j->n);
 			hub.m.webhook_sent++;
 			log_info("webhook %s for c-%lld delivered (attempt %d)", j->type, (long long)j->conv,
 				 j->attempts + 1);
@@ -126,7 +126,7 @@ static void job_finish(struct wh_job *j, bool ok, const char *why)
 			if (delay > (int64_t)hub.cfg.webhook_max_backoff_s * 1000)
 				delay = (int64_t)hub.cfg.webhook_max_backoff_s * 1000;
 			delay += rand_below((uint32_t)(delay / 4 + 1));	/* jitter: no thundering herd */
-			store_exec(hub.st, SQL_WH_RETRY, "isi", now + delay, why, j->n);
+			hub_store_exec(hub.st, SQL_WH_RETRY, "isi", now + delay, why, j->n);
 			hub.m.webhook_retries++;
 			log_warn("webhook %s for c-%lld failed (attempt %d: %s); retry in %lld ms", j->type,
 				 (long long)j->conv, j->attempts + 1, why, (long long)delay);
@@ -201,7 +201,7 @@ void webhook_run(void)
 
 	if (room <= 0 || !hub.ctx)
 		return;
-	rows = store_rows(hub.st, SQL_WH_DUE, "ii", time_now_ms(), (int64_t)room + njobs);
+	rows = hub_store_rows(hub.st, SQL_WH_DUE, "ii", time_now_ms(), (int64_t)room + njobs);
 	if (!rows)
 		return;
 	json_array_foreach(rows, i, r) {

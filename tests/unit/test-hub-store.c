@@ -1,0 +1,175 @@
+/* test-hub-store.c: schema and migrations, binding, savepoints, the append-only audit log. */
+#include "baton/hub-store.h"
+#include "baton/common.h"
+#include "baton/log.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static char dir[64];
+static char path[128];
+
+static struct hub_store *open_fresh(void)
+{
+	char err[256];
+	struct hub_store *st;
+
+	snprintf(dir, sizeof dir, "/tmp/test-hub-store.XXXXXX");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	st = hub_store_open(path, err, sizeof err);
+	if (!st)
+		printf("#   store_open: %s\n", err);
+	return st;
+}
+
+static void cleanup(struct hub_store *st)
+{
+	char p[200];
+
+	hub_store_close(st);
+	for (const char *suf = ""; suf; suf = (*suf == '\0') ? "-wal" : (strcmp(suf, "-wal") == 0 ? "-shm" : NULL)) {
+		snprintf(p, sizeof p, "%s%s", path, suf);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static void test_schema(void)
+{
+	struct hub_store *st = open_fresh();
+	int64_t v = 0;
+	json_t *row = NULL;
+	char err[200];
+
+	CHECK(st != NULL);
+	if (!st)
+		return;
+	CHECK_INT(hub_store_int(st, &v, "PRAGMA user_version", ""), 1);
+	CHECK_INT(v, HUB_STORE_SCHEMA_VERSION);
+	CHECK_INT(hub_store_row(st, &row, "PRAGMA journal_mode", ""), 1);
+	CHECK_STR(json_string_value(json_object_get(row, "journal_mode")), "wal");
+	json_decref(row);
+	CHECK_INT(hub_store_int(st, &v, "PRAGMA synchronous", ""), 1);
+	CHECK_INT(v, 2);	/* FULL */
+	CHECK_INT(hub_store_check(st, err, sizeof err), 0);
+	hub_store_close(st);
+	/* Reopening an up-to-date store migrates nothing and keeps the data. */
+	st = hub_store_open(path, err, sizeof err);
+	CHECK(st != NULL);
+	CHECK_INT(hub_store_int(st, &v, "PRAGMA user_version", ""), 1);
+	CHECK_INT(v, HUB_STORE_SCHEMA_VERSION);
+	cleanup(st);
+}
+
+static void test_newer_schema_refused(void)
+{
+	struct hub_store *st = open_fresh();
+	char err[300] = "";
+
+	if (!st)
+		return;
+	CHECK(hub_store_exec(st, "PRAGMA user_version = 99", "") >= 0);
+	hub_store_close(st);
+	st = hub_store_open(path, err, sizeof err);
+	CHECK(st == NULL);
+	CHECK(strstr(err, "newer than this batond") != NULL);
+	cleanup(st);
+}
+
+static void test_bind_and_rows(void)
+{
+	struct hub_store *st = open_fresh();
+	json_t *rows, *row = NULL;
+	void *blob = NULL;
+	size_t len = 0;
+	int64_t v;
+
+	if (!st)
+		return;
+	CHECK_INT(hub_store_exec(st, "CREATE TABLE t(a INTEGER, b TEXT, c REAL, d BLOB, e INTEGER)", ""), 0);
+	CHECK_INT(hub_store_exec(st, "INSERT INTO t VALUES (?, ?, ?, ?, ?)", "isdbz", (int64_t)7, "héllo", 1.5,
+			     (const void *)"\0\1\2", (size_t)3, (int64_t)0), 1);
+	CHECK_INT(hub_store_exec(st, "INSERT INTO t VALUES (?, ?, ?, ?, ?)", "isdbz", (int64_t)8, (const char *)NULL, 2.5,
+			     (const void *)"x", (size_t)1, (int64_t)5), 1);
+	rows = hub_store_rows(st, "SELECT a, b, c, e FROM t ORDER BY a", "");
+	CHECK_INT(json_array_size(rows), 2);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(rows, 0), "b")), "héllo");
+	CHECK(json_is_null(json_object_get(json_array_get(rows, 0), "e")));	/* z: 0 binds null */
+	CHECK(json_is_null(json_object_get(json_array_get(rows, 1), "b")));
+	CHECK_INT(json_integer_value(json_object_get(json_array_get(rows, 1), "e")), 5);
+	json_decref(rows);
+	CHECK_INT(hub_store_blob(st, &blob, &len, "SELECT d FROM t WHERE a = ?", "i", (int64_t)7), 1);
+	CHECK_INT(len, 3);
+	CHECK(blob && memcmp(blob, "\0\1\2", 3) == 0);
+	free(blob);
+	CHECK_INT(hub_store_row(st, &row, "SELECT a FROM t WHERE a = ?", "i", (int64_t)99), 0);
+	CHECK(row == NULL);
+	CHECK_INT(hub_store_int(st, &v, "SELECT max(a) FROM t WHERE a > ?", "i", (int64_t)100), 0);
+	CHECK_INT(hub_store_exec(st, "INSERT INTO nosuch VALUES (1)", ""), -1);
+	CHECK(strstr(hub_store_errmsg(st), "nosuch") != NULL);
+	cleanup(st);
+}
+
+static void test_savepoints(void)
+{
+	struct hub_store *st = open_fresh();
+	int64_t n = -1;
+
+	if (!st)
+		return;
+	hub_store_exec(st, "CREATE TABLE t(a INTEGER)", "");
+	CHECK_INT(hub_store_begin(st), 0);
+	hub_store_exec(st, "INSERT INTO t VALUES (1)", "");
+	CHECK_INT(hub_store_savepoint(st), 0);
+	hub_store_exec(st, "INSERT INTO t VALUES (2)", "");
+	CHECK_INT(hub_store_rollback_to(st), 0);	/* the refused command */
+	CHECK_INT(hub_store_savepoint(st), 0);
+	hub_store_exec(st, "INSERT INTO t VALUES (3)", "");
+	CHECK_INT(hub_store_release(st), 0);	/* the accepted one */
+	CHECK_INT(hub_store_commit(st), 0);
+	hub_store_int(st, &n, "SELECT group_concat(a) = '1,3' FROM t", "");
+	CHECK_INT(n, 1);
+	cleanup(st);
+}
+
+static void test_audit_append_only(void)
+{
+	struct hub_store *st = open_fresh();
+
+	if (!st)
+		return;
+	CHECK_INT(hub_store_exec(st, "INSERT INTO audit(at, who, what, outcome) VALUES (1, 'ana', 'x', 'accepted')", ""), 1);
+	CHECK_INT(hub_store_exec(st, "UPDATE audit SET outcome = 'refused'", ""), -1);
+	CHECK(strstr(hub_store_errmsg(st), "append-only") != NULL);
+	CHECK_INT(hub_store_exec(st, "DELETE FROM audit", ""), -1);
+	CHECK(strstr(hub_store_errmsg(st), "append-only") != NULL);
+	cleanup(st);
+}
+
+static void test_unique_command(void)
+{
+	struct hub_store *st = open_fresh();
+	static const char ins[] = "INSERT INTO commands(agent, cmd_id, op, req_hash, status, at) VALUES (?, ?, 'claim', 'h', 'ok', 1)";
+
+	if (!st)
+		return;
+	CHECK_INT(hub_store_exec(st, ins, "ss", "ana", "c1"), 1);
+	CHECK_INT(hub_store_exec(st, ins, "ss", "ben", "c1"), 1);	/* per agent */
+	CHECK_INT(hub_store_exec(st, ins, "ss", "ana", "c1"), -1);
+	cleanup(st);
+}
+
+static const struct test tests[] = {
+	TEST(test_schema), TEST(test_newer_schema_refused), TEST(test_bind_and_rows), TEST(test_savepoints),
+	TEST(test_audit_append_only), TEST(test_unique_command),
+};
+
+int main(void)
+{
+	log_init("test-hub-store", LOG_OFF);
+	return test_run_(tests, BATON_ARRAY_LEN(tests));
+}
