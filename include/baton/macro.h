@@ -255,4 +255,65 @@ const struct macro_plan *macro_run_plan(const struct macro_run *r);
 struct strbuf;
 void macro_quote_word(struct strbuf *out, const char *s);
 
+/* ---- executable macros (macro-exec.c) ---- */
+
+/*
+ * An executable file in the macros directory gets the conversation as JSON
+ * on stdin (the protocol's Conversation, proto_encode, with the transcript
+ * the console holds) and prints a macro body on stdout: '>' lines are
+ * replies, other lines commands. It runs in its own process group with the
+ * macros directory as working directory; it is killed (SIGKILL, the whole
+ * group) after timeout_ms, and stopped when it prints more than max_output
+ * bytes. Its stderr (the first max_stderr bytes) is kept for the error.
+ *
+ * Nothing here blocks: macro_exec_poll() moves what the pipes hold, checks
+ * the deadline and reaps with waitpid(WNOHANG). The console calls it from
+ * its one-second tick and at the end of each loop pass (the fds can also be
+ * adopted into the loop so output wakes it: macro_exec_fds). Tests and
+ * headless use macro_exec_wait(), which poll(2)s.
+ */
+#define MACRO_EXEC_TIMEOUT_MS  5000
+#define MACRO_EXEC_MAX_OUTPUT  (64 * 1024)
+#define MACRO_EXEC_MAX_STDERR  (8 * 1024)
+
+struct macro_exec_opts {
+	int timeout_ms;		/* 0: MACRO_EXEC_TIMEOUT_MS */
+	size_t max_output;	/* 0: MACRO_EXEC_MAX_OUTPUT */
+	size_t max_stderr;	/* 0: MACRO_EXEC_MAX_STDERR */
+};
+
+enum macro_exec_state {
+	MACRO_EXEC_RUNNING,
+	MACRO_EXEC_DONE,	/* exited 0: macro_exec_output holds what it printed */
+	MACRO_EXEC_FAILED,	/* macro_exec_error says why, with its stderr */
+};
+
+struct macro_exec;
+
+/* Starts path with input on its stdin. NULL and err if it cannot start. */
+struct macro_exec *macro_exec_start(const char *path, const char *input, size_t len,
+				    const struct macro_exec_opts *o, int64_t now_ms,
+				    char *err, size_t errlen);
+/* The pipe fds still open (stdout, stderr, stdin while input is left), for
+ * a loop to watch; returns how many (at most 3). */
+size_t macro_exec_fds(const struct macro_exec *x, int fds[3]);
+enum macro_exec_state macro_exec_poll(struct macro_exec *x, int64_t now_ms);
+/* Polls until it is not RUNNING (blocks; at most the timeout). */
+enum macro_exec_state macro_exec_wait(struct macro_exec *x);
+/* What it printed on stdout (lent; NUL-terminated). */
+const char *macro_exec_output(const struct macro_exec *x, size_t *len);
+/* Why it failed, in words, with its stderr sanitized ("" if it did not). */
+const char *macro_exec_error(const struct macro_exec *x);
+/* Kills it if still running, reaps it, frees. NULL is fine. */
+void macro_exec_free(struct macro_exec *x);
+
+/* The conversation as an executable macro reads it: JSON text (caller
+ * frees), NULL with err if conv is not kept by the model. */
+char *macro_exec_input(const struct model *m, const char *conv, char *err, size_t errlen);
+/* Turns an executable macro's output into a macro (its name and
+ * description, the output's steps). 0 and *out, or -1 with err naming the
+ * output line. */
+int macro_exec_result(const struct macro *exe, const char *output, size_t len, struct macro **out,
+		      char *err, size_t errlen);
+
 #endif
