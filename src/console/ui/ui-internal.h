@@ -136,6 +136,7 @@ struct ui {
 	int64_t now;
 	int last_minute;
 	int curs;			/* cursor visibility last set, -1 unknown */
+	int64_t pending_since;		/* commands unanswered since (0: none) */
 	bool too_small_drawn;
 
 	/* alerts */

@@ -1062,8 +1062,8 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 		ui->last_minute = tm.tm_min;
 		ui->dirty |= UI_D_STATUS;
 	}
-	if (m->conn != MODEL_CONN_CONNECTED)
-		ui->dirty |= UI_D_STATUS;	/* "reconnecting in N s" */
+	if (m->conn != MODEL_CONN_CONNECTED || ui->pending_since)
+		ui->dirty |= UI_D_STATUS;	/* "reconnecting in N s", "waiting to send" */
 	if (ui->fb[0] && ui->fb_ok && now_ms - ui->fb_at > UI_FEEDBACK_OK_MS) {
 		ui->fb[0] = '\0';
 		ui->dirty |= UI_D_COMPOSE;
@@ -1164,7 +1164,13 @@ static void ui_draw_status(struct ui *ui)
 	else
 		snprintf(buf, sizeof(buf), " | mine %zu", m->nmine);
 	ui_draws(ui, w, THEME_STATUS, buf, 20);
-	if (pending) {
+	/* A command answered within a moment is not news: say "waiting"
+	 * only when offline or when the hub is slow to answer. */
+	if (!pending)
+		ui->pending_since = 0;
+	else if (!ui->pending_since)
+		ui->pending_since = ui->now;
+	if (pending && (m->conn != MODEL_CONN_CONNECTED || ui->now - ui->pending_since >= 2000)) {
 		snprintf(buf, sizeof(buf), " | %zu waiting to send", pending);
 		ui_draws(ui, w, THEME_STATUS_WARN, buf, 24);
 	}
