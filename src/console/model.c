@@ -591,7 +591,8 @@ static void conv_put_action(struct model_conv *mc, const struct proto_action *ac
 	tmp = *mc->conv;
 	n = tmp.actions.n;
 	v = xcalloc(n + 1, sizeof *v);
-	memcpy(v, tmp.actions.v, n * sizeof *v);
+	if (n)
+		memcpy(v, tmp.actions.v, n * sizeof *v);
 	size_t i;
 	for (i = 0; i < n; i++)
 		if (strcmp(v[i].id, act->id) == 0)
