@@ -884,6 +884,9 @@ static void ui_key(struct ui *ui, int key)
 {
 	if (key == KEYS_NONE)
 		return;
+	/* Handlers reason about the current geometry (focus, tabs). */
+	if (ui->dirty & UI_D_LAYOUT)
+		ui_layout(ui);
 	if (key == (KEYS_FN | KEYS_K_RESIZE)) {
 		ui->dirty |= UI_D_LAYOUT;
 		return;
