@@ -338,6 +338,10 @@ static void child(int cmd_fd, int ack_fd)
 		} else if (strcmp(line, "away") == 0) {
 			app.model->my_status = PROTO_PRES_AWAY;
 			app.model->dirty |= MODEL_DIRTY_STATUS;
+		} else if (strncmp(line, "theme ", 6) == 0) {
+			char err[256] = "";
+			if (ui_set_theme(ui, line + 6, err, sizeof(err)) < 0)
+				sb_addf(&g_runs, "theme error: %s|", err);
 		} else if (strcmp(line, "resize") == 0) {
 			ui_on_resize(ui);
 		} else if (strcmp(line, "quit") == 0) {
@@ -581,6 +585,24 @@ static void test_context(void)
 	step("input");
 }
 
+/* Switching themes repaints in the new colours; mono has none. */
+static void test_theme(void)
+{
+	size_t from = g_out.len;
+
+	step("theme day");
+	CHECK(has(g_out.buf + from, g_out.len - from, "48;5;255m"));
+	from = g_out.len;
+	step("theme mono");
+	CHECK(g_out.len - from > 500);
+	CHECK(!has(g_out.buf + from, g_out.len - from, "38;5;"));
+	CHECK(!has(g_out.buf + from, g_out.len - from, "48;5;"));
+	step("theme ../../etc/passwd");
+	REPLY_HAS("runs=theme error: \"../../etc/passwd\" is not a theme name");
+	step("theme night");
+	REPLY_HAS("runs= ");
+}
+
 static void test_resize(void)
 {
 	struct winsize ws = { 24, 80, 0, 0 };
@@ -635,7 +657,7 @@ static void test_quit(void)
 
 static const struct test tests[] = {
 	TEST(test_first_paint), TEST(test_incoming_message), TEST(test_status_change),
-	TEST(test_keys), TEST(test_context), TEST(test_resize), TEST(test_never_raw), TEST(test_quit),
+	TEST(test_keys), TEST(test_context), TEST(test_theme), TEST(test_resize), TEST(test_never_raw), TEST(test_quit),
 };
 
 int main(int argc, char **argv)
