@@ -603,6 +603,34 @@ static void test_theme(void)
 	REPLY_HAS("runs= ");
 }
 
+/* Scrolled back, a new message does not move the view; End returns. */
+static void test_scrollback(void)
+{
+	size_t from;
+
+	for (int i = 0; i < 30; i++) {
+		char cmd[64];
+		snprintf(cmd, sizeof(cmd), "msg filler line %d", i);
+		step(cmd);
+	}
+	keys_in("2");
+	for (int i = 0; i < 5; i++)
+		keys_in("k");
+	from = g_out.len;
+	step("input");
+	CHECK(has(g_out.buf + from, g_out.len - from, "scrolled back"));
+	CHECK(!has(g_out.buf + from, g_out.len - from, "filler line 29"));
+	from = g_out.len;
+	step("msg UNSEEN-WHILE-SCROLLED");
+	CHECK(!has(g_out.buf + from, g_out.len - from, "UNSEEN-WHILE-SCROLLED"));
+	from = g_out.len;
+	keys_in("G");
+	step("input");
+	CHECK(has(g_out.buf + from, g_out.len - from, "UNSEEN-WHILE-SCROLLED"));
+	keys_in("1");
+	step("input");
+}
+
 static void test_resize(void)
 {
 	struct winsize ws = { 24, 80, 0, 0 };
@@ -657,7 +685,7 @@ static void test_quit(void)
 
 static const struct test tests[] = {
 	TEST(test_first_paint), TEST(test_incoming_message), TEST(test_status_change),
-	TEST(test_keys), TEST(test_context), TEST(test_theme), TEST(test_resize), TEST(test_never_raw), TEST(test_quit),
+	TEST(test_keys), TEST(test_context), TEST(test_theme), TEST(test_scrollback), TEST(test_resize), TEST(test_never_raw), TEST(test_quit),
 };
 
 int main(int argc, char **argv)

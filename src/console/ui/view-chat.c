@@ -300,11 +300,13 @@ void view_chat_draw(struct ui *ui)
 		ui->chat_nlines = 0;
 		return;
 	}
-	for (;;) {
+	for (int paged = 0;; paged++) {
 		items = view_chat_items(ui, c, &n);
 		view_chat_wrap(ui, items, n, width);
-		/* Scrolled above what memory holds: page older messages in. */
-		if ((long)ui->nclines - h - ui->chat_scroll < 0 && c->older_in_store &&
+		/* Scrolled above what memory holds: page older messages in,
+		 * one page per draw, so "top" cannot pull a whole history
+		 * into memory at once. */
+		if (!paged && (long)ui->nclines - h - ui->chat_scroll < 0 && c->older_in_store &&
 		    app_history_older(ui->app, c->id, VIEW_CHAT_PAGE) > 0) {
 			view_chat_items_free(items, n);
 			c = model_selected(m);
@@ -347,19 +349,25 @@ void view_chat_append(struct ui *ui, size_t appended)
 	size_t n, newlines, first_new_item;
 	int h, width;
 
-	(void)appended;
-	if (!w || !c || strcmp(c->id, ui->chat_conv) != 0 || ui->chat_scroll != 0) {
-		if (ui->chat_scroll != 0 && c && strcmp(c->id, ui->chat_conv) == 0) {
-			/* Scrolled back: keep the view still, note it in the title. */
-			view_chat_title(ui, c);
-			return;
-		}
+	if (!w || !c || strcmp(c->id, ui->chat_conv) != 0) {
 		view_chat_draw(ui);
 		return;
 	}
 	getmaxyx(w, h, width);
 	items = view_chat_items(ui, c, &n);
 	view_chat_wrap(ui, items, n, width);
+	if (ui->chat_scroll != 0) {
+		/* Scrolled back: the new lines go below the view, which stays
+		 * where it is; the title says so. */
+		size_t first = appended < n ? n - appended : 0, k = 0;
+		for (size_t i = ui->nclines; i > 0 && (size_t)ui->clines[i - 1].item >= first; i--)
+			k++;
+		ui->chat_scroll += (int)k;
+		view_chat_items_free(items, n);
+		ui->nclines = 0;
+		view_chat_title(ui, c);
+		return;
+	}
 	if (ui->nclines < ui->chat_nlines || appended > n) {
 		view_chat_items_free(items, n);
 		ui->nclines = 0;
