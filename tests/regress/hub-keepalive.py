@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""hub-keepalive.py: a dead peer is dropped within 35 s; a live idle one is not.
+
+The dead peer is a raw socket that does the WebSocket handshake and hello,
+then never reads again (so it never answers the hub's pings); the live one
+is a websockets client that answers pings but sends nothing. A supervisor
+sees the dead agent go offline. Takes about 40 seconds."""
+import asyncio
+import base64
+import importlib.util
+import json
+import os
+import socket
+import time
+
+spec = importlib.util.spec_from_file_location("hubc", os.path.join(os.path.dirname(__file__), "hub-common.py"))
+hubc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(hubc)
+
+
+def raw_ws(port, token):
+    s = socket.create_connection(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: baton.v1\r\n\r\n"
+               % key).encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            raise RuntimeError("handshake refused")
+        buf += chunk
+    if b" 101 " not in buf.split(b"\r\n")[0]:
+        raise RuntimeError("handshake: %r" % buf[:80])
+    payload = json.dumps({"type": "hello", "v": 1, "token": token}).encode()
+    mask = os.urandom(4)
+    hdr = bytes([0x81, 0x80 | len(payload)]) if len(payload) < 126 else \
+        bytes([0x81, 0x80 | 126]) + len(payload).to_bytes(2, "big")
+    s.sendall(hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    return s
+
+
+async def main(tap):
+    hub = hubc.Hub()
+    try:
+        dead_t = hub.token("dead", "agent", "Dead")
+        live_t = hub.token("live", "agent", "Live")
+        sup_t = hub.token("sup", "supervisor", "Sup")
+        hub.start()
+        sup = await hubc.Peer(hub, sup_t, "sup").connect()
+        live = await hubc.Peer(hub, live_t, "live").connect()
+        s = raw_ws(hub.port, dead_t)
+        ev = await sup.event("agent.presence", pred=lambda f: f["body"]["presence"]["id"] == "dead"
+                             and f["body"]["presence"]["status"] == "online")
+        tap.ok(ev is not None, "the raw peer is online")
+        t0 = time.time()
+        off = await sup.event("agent.presence", timeout=40,
+                              pred=lambda f: f["body"]["presence"]["id"] == "dead"
+                              and f["body"]["presence"]["status"] == "offline")
+        took = time.time() - t0
+        tap.ok(off is not None and took <= 35, "a peer that never answers pings is dropped within 35 s (%.1f s)" % took)
+        s.settimeout(2)
+        closed = False
+        try:
+            while True:
+                if not s.recv(65536):
+                    closed = True
+                    break
+        except (socket.timeout, ConnectionResetError):
+            closed = False
+        tap.ok(closed, "its TCP connection was closed by the hub")
+        s.close()
+        r = await live.cmd("presence.set", {"status": "online"})
+        tap.ok(r is not None and r["status"] == "ok", "an idle peer that answers pings is still connected")
+        tap.ok(sup.closed is None, "the supervisor (idle, answering pings) is still connected")
+        await live.close()
+        await sup.close()
+    finally:
+        hub.stop()
+        hub.cleanup()
+
+
+hubc.run(main)
