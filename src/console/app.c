@@ -66,6 +66,16 @@ struct app_priv {
 
 /* ---- small services ---- */
 
+/* A store write worked again: the status line's complaint goes. */
+static void store_fine(struct app *app)
+{
+	if (app->store_error[0]) {
+		log_info("the local store works again");
+		app->store_error[0] = '\0';
+		app->model->dirty |= MODEL_DIRTY_STATUS;
+	}
+}
+
 static void store_problem(struct app *app, const char *what)
 {
 	if (strcmp(app->store_error, what) != 0)
@@ -623,6 +633,8 @@ static void on_result(struct app *app, struct proto_frame *f)
 		mr = model_result_add(app->model, r->cmd_id, it->c.op, it->c.conv, MODEL_RES_SENT, "", now);
 	if (app->store && store_apply_frame(app->store, f, err, sizeof err) < 0)
 		store_problem(app, err);
+	else if (app->store)
+		store_fine(app);
 	model_apply_frame(app->model, f, now, err, sizeof err);
 	mr = model_result_find(app->model, r->cmd_id);
 
@@ -693,6 +705,8 @@ static void on_text(void *user, const char *buf, size_t len)
 	case PROTO_FRAME_SNAPSHOT:
 		if (app->store && store_apply_frame(app->store, f, err, sizeof err) < 0)
 			store_problem(app, err);
+		else if (app->store)
+			store_fine(app);
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		p->caught_up = true;
 		if (app->ui)
@@ -704,6 +718,8 @@ static void on_text(void *user, const char *buf, size_t len)
 			break;
 		if (app->store && store_apply_frame(app->store, f, err, sizeof err) < 0)
 			store_problem(app, err);
+		else if (app->store)
+			store_fine(app);
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		if (!p->caught_up && app->model->last_seq >= app->model->head)
 			p->caught_up = true;
@@ -804,10 +820,11 @@ static void on_tick(void *user, int64_t now)
 		notify_tick(app->notify, now);
 	if ((app->flags & APP_RUN_HEADLESS) && now >= p->hl_deadline) {
 		size_t waiting = outbox_count(app->outbox);
-		char text[300];
-		snprintf(text, sizeof text, "gave up waiting for the hub after %lld s; %zu command(s) wait "
-			 "in the outbox and go out, exactly once, the next time baton connects",
-			 (long long)p->hl_timeout_s, waiting);
+		char text[600];
+		snprintf(text, sizeof text, "gave up waiting for the hub after %lld s (%s); %zu command(s) "
+			 "wait in the outbox and go out, exactly once, the next time baton connects",
+			 (long long)p->hl_timeout_s,
+			 app->model->conn_error[0] ? app->model->conn_error : "no answer", waiting);
 		print_json(json_pack("{s:s,s:{s:s,s:s},s:i}", "status", "error", "error", "code", "timeout",
 				     "message", text, "waiting", (int)waiting));
 		app_quit(app, 3);

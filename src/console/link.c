@@ -185,8 +185,12 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
 		char why[200];
-		snprintf(why, sizeof why, "cannot reach the hub: %s",
-			 in ? (const char *)in : "connection failed");
+		const char *what = in ? (const char *)in : "connection failed";
+		if (strstr(what, "SSL") || strstr(what, "tls") || strstr(what, "TLS"))
+			snprintf(why, sizeof why, "the hub's TLS certificate was not accepted (not trusted, "
+				 "expired or for another name); see the log: %s", what);
+		else
+			snprintf(why, sizeof why, "cannot reach the hub: %s", what);
 		if (l)
 			schedule_retry(l, why);
 		break;

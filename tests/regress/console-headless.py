@@ -112,6 +112,7 @@ def main():
     hub = Hub(tmp)
     try:
         run_all(tmp, hub)
+        run_tls(tmp)
     finally:
         hub.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -284,6 +285,41 @@ def run_all(tmp, hub):
     after2 = len([m for m in conv(c4)["transcript"] if m.get("from") == "agent"])
     ok(rc == 0 and not [o for o in out if o.get("from_earlier_run")] and after2 == after,
        "and is not sent again", out or err)
+
+
+def run_tls(tmp):
+    """wss: the hub's certificate is verified unless --insecure says not to."""
+    if not shutil.which("openssl"):
+        ok(True, "# SKIP wss checks: no openssl to make a certificate")
+        return
+    d = os.path.join(tmp, "tls")
+    os.makedirs(d)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d + "/key.pem",
+                    "-out", d + "/cert.pem", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, check=True)
+    hub = Hub(d)
+    tok = hub.token("ana", "agent", "Ana")
+    with open(d + "/ana.tok", "w") as f:
+        f.write(tok)
+    os.chmod(d + "/ana.tok", 0o600)
+    log = open(d + "/hub.log", "a")
+    hub.proc = subprocess.Popen([BATOND, "--db", hub.db, "--listen", "127.0.0.1:%d" % hub.port,
+                                 "--cert", d + "/cert.pem", "--key", d + "/key.pem", "--log-level", "warn"],
+                                stdout=log, stderr=log)
+    try:
+        time.sleep(0.5)
+        env = dict(os.environ, HOME=d, XDG_DATA_HOME=d + "/data", XDG_CONFIG_HOME=d + "/cfg")
+        url = "wss://127.0.0.1:%d/v1/stream" % hub.port
+        p = subprocess.run([BATON, "--url", url, "--token-file", d + "/ana.tok", "-e", "status online",
+                            "--timeout", "3"], capture_output=True, text=True, env=env, timeout=30)
+        ok(p.returncode == 3 and "certificate" in p.stdout, "wss: a self-signed hub is refused by default",
+           p.stdout + p.stderr)
+        p = subprocess.run([BATON, "--url", url, "--token-file", d + "/ana.tok", "--insecure", "-e",
+                            "status online", "--timeout", "10"], capture_output=True, text=True, env=env,
+                           timeout=30)
+        ok(p.returncode == 0 and '"status":"ok"' in p.stdout, "wss with --insecure connects", p.stdout + p.stderr)
+    finally:
+        hub.stop()
 
 
 if __name__ == "__main__":
