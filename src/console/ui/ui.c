@@ -290,7 +290,9 @@ void ui_show_help(struct ui *ui)
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		cmd = line + 13 <= line + strlen(line) ? line + 13 : line + strlen(line);
+		/* "KEY<blanks>COMMAND": the key name has no blanks. */
+		cmd = line + strcspn(line, " ");
+		cmd += strspn(cmd, " ");
 		a = keys_action_find(cmd);
 		sb_addf(&sb, "  %s%s%s\n", line, a ? "  - " : "", a ? a->help : "");
 	}
@@ -826,7 +828,8 @@ static void ui_binding(struct ui *ui, int key)
 		if (key != (KEYS_FN | KEYS_K_ESC) && key != KEYS_NONE) {
 			keys_name(key, name, sizeof(name));
 			ui_feedback(ui, false, "");
-			snprintf(ui->fb, sizeof(ui->fb), "%s is not bound: ? shows the keys", name);
+			snprintf(ui->fb, sizeof(ui->fb), "%s does nothing here: c writes to the customer, "
+				 ": runs a command, ? shows the keys", name);
 		}
 		return;
 	}
