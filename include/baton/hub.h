@@ -213,6 +213,8 @@ int server_run(char *err, size_t errlen);
 
 /* Runs one decoded command for s; stages its result. */
 void ops_exec(struct hub_session *s, const struct proto_cmd *cmd, int64_t t0_us);
+/* Takes a token from a's rate-limit bucket; false if it is empty. */
+bool ops_rate_ok(struct hub_agent *a);
 /* A result frame for a rejection (code, message), not yet staged. */
 struct proto_frame *ops_rejected(const char *cmd_id, int code, const char *fmt, ...) BATON_PRINTF(3, 4);
 

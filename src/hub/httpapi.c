@@ -294,8 +294,9 @@ json_t *httpapi_escalate(json_t *body, int *status)
 	}
 	if ((v = json_object_get(body, "callback_url")) && !json_is_null(v)) {
 		url = json_string_value(v);
+		/* "demo:" is the in-process demo bot, and only in demo mode. */
 		if (!str_ok(v, 2000) || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
-					 strcmp(url, "demo:") != 0)) {
+					 !(hub.demo && strcmp(url, "demo:") == 0))) {
 			snprintf(err, sizeof err, "callback_url: an http:// or https:// URL");
 			goto bad;
 		}

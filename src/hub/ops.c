@@ -107,7 +107,7 @@ static void cmd_hash(const struct proto_cmd *cmd, char out[SHA256_HEX_LEN + 1])
 }
 
 /* Token bucket: rate_per_s sustained, rate_burst at once. */
-static bool rate_ok(struct hub_agent *a)
+bool ops_rate_ok(struct hub_agent *a)
 {
 	int64_t now = time_mono_us();
 	double add = (double)(now - a->tokens_at_us) / 1e6 * hub.cfg.rate_per_s;
@@ -157,7 +157,7 @@ void ops_exec(struct hub_session *s, const struct proto_cmd *cmd, int64_t t0)
 	json_t *row = NULL;
 	int r;
 
-	if (!rate_ok(ag)) {
+	if (!ops_rate_ok(ag)) {
 		stage(s, ops_rejected(cmd->cmd_id, PROTO_ERR_RATE_LIMITED,
 				      "more than %.0f commands a second; slow down and resend", hub.cfg.rate_per_s),
 		      cmd->op, t0);

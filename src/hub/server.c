@@ -509,7 +509,10 @@ int server_run(char *err, size_t errlen)
 			break;
 		hub_flush();
 	}
-	log_info("shutting down");
+	log_info("shutting down after %llu loop passes, %llu commits (p50 %lld us), %llu events",
+		 (unsigned long long)hub.m.passes, (unsigned long long)hub.m.commit_n,
+		 (long long)hub_metrics_quantile(hub.m.commit_us, hub.m.commit_n, 0.5),
+		 (unsigned long long)hub.m.events);
 	hub_flush();
 	ret = 0;
 out:

@@ -19,7 +19,7 @@
 #include <libwebsockets.h>
 
 #define SESSION_HELLO_TIMEOUT_US (10 * 1000000)
-#define SESSION_QUEUE_MAX 100000	/* frames; a consumer this far behind is dropped */
+#define SESSION_QUEUE_MAX 30000	/* frames (a full replay fits); a consumer further behind is dropped */
 #define SESSION_CLOSE_UNAUTHORIZED 4401
 
 struct session_pss {
@@ -329,6 +329,12 @@ static void session_frame(struct hub_session *s, const char *buf, size_t len)
 		session_hello(s, &f->u.hello);
 		goto out;
 	}
+	/* Every frame costs a token of the agent's bucket; a command over the
+	 * limit is answered rate_limited (ops.c), anything else is dropped. */
+	if ((!f || f->type != PROTO_FRAME_CMD) && !ops_rate_ok(s->agent)) {
+		hub.m.cmds_bad++;
+		goto out;
+	}
 	if (!f) {
 		hub.m.cmds_bad++;
 		if (err.cmd_id[0]) {
@@ -517,8 +523,8 @@ static int session_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		pss->s = session_new(wsi);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
-		if (!s || s->closing)
-			return 0;
+		if (!s || s->closing || s->close_code)
+			return 0;	/* closing: what else it says does not matter */
 		if (lws_is_first_fragment(wsi)) {
 			sb_reset(&s->rx);
 			s->rx_over = false;
