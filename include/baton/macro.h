@@ -316,4 +316,34 @@ char *macro_exec_input(const struct model *m, const char *conv, char *err, size_
 int macro_exec_result(const struct macro *exe, const char *output, size_t len, struct macro **out,
 		      char *err, size_t errlen);
 
+/* ---- the console's side (macro-console.c) ---- */
+
+/*
+ * One console per process: this keeps the loaded macros, the plan running
+ * and the executable running. app.c calls macro_console_open() once after
+ * the model exists (dir NULL: macro_dir()), macro_console_poll() from its
+ * one-second tick and at the end of every loop pass, and keeps a headless
+ * run alive while macro_console_busy(). The command table points `macro`
+ * and `macros` at the handlers; the confirm dialog's "no" (or Esc) calls
+ * macro_console_cancel().
+ */
+struct app;
+struct cmd_call;
+void macro_console_open(struct app *app, const char *dir);
+void macro_console_close(void);
+void macro_console_poll(struct app *app, int64_t now_ms);
+bool macro_console_busy(void);
+void macro_console_cancel(void);
+/* The loaded macros (for a picker: macro_set_filter) and the problems found
+ * loading them ("" or NULL if none). */
+const struct macro_set *macro_console_set(void);
+const char *macro_console_warnings(void);
+/* The macro bound to a key name ("F2"), NULL if none. */
+const struct macro *macro_console_key(const char *key);
+/* `macro [--plan] NAME [ANSWER]...` and `macros [FILTER]` (cmd_def.run). */
+int macro_cmd_macro(struct app *app, const struct cmd_call *call, unsigned flags, char *err,
+		    size_t errlen);
+int macro_cmd_macros(struct app *app, const struct cmd_call *call, unsigned flags, char *err,
+		     size_t errlen);
+
 #endif
