@@ -24,7 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char schema_v1[] =
+/* The current schema, for a new store. */
+static const char schema_new[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
 	"CREATE TABLE IF NOT EXISTS conversations("
 	"  id TEXT PRIMARY KEY, state INTEGER NOT NULL, priority INTEGER NOT NULL,"
@@ -56,6 +57,19 @@ static const char schema_v1[] =
 	"  tries INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS drafts(conv TEXT PRIMARY KEY, text TEXT NOT NULL,"
 	"  updated_at INTEGER NOT NULL);";
+
+/* migrations[v] takes a store from schema v to v + 1. */
+static const char *const migrations[] = {
+	[1] =	/* 1 → 2: whole objects out of the queue's rows; a covering queue index */
+	"CREATE TABLE conversation_json(id TEXT PRIMARY KEY, json TEXT NOT NULL);"
+	"INSERT INTO conversation_json(id, json) SELECT id, json FROM conversations;"
+	"DROP INDEX IF EXISTS conversations_state;"
+	"ALTER TABLE conversations DROP COLUMN json;"
+	"CREATE INDEX conversations_queue ON conversations(state, priority,"
+	"  sla_due_at IS NULL, sla_due_at, COALESCE(queued_at, created_at), id, customer, tier,"
+	"  language, reason_text, assignee, channel, reason, sentiment, confidence, created_at,"
+	"  queued_at, version);",
+};
 
 /* Prepared statements, one enum and one SQL table. */
 #define STORE_STMTS(X) \
@@ -314,18 +328,25 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			 STORE_SCHEMA_VERSION);
 		goto fail;
 	}
-	if (ver < 1) {
+	/* A new store gets the current schema; an older one migrates one
+	 * version at a time, each step in its own transaction. */
+	for (int from = ver; from < STORE_SCHEMA_VERSION; from++) {
+		const char *sql = from == 0 ? schema_new : migrations[from];
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d",
+			 from == 0 ? STORE_SCHEMA_VERSION : from + 1);
 		if (exec(st, "BEGIN IMMEDIATE", err, errlen) < 0)
 			goto fail;
-		if (exec(st, schema_v1, err, errlen) < 0 ||
-		    exec(st, "PRAGMA user_version = 1", err, errlen) < 0) {
+		if (exec(st, sql, err, errlen) < 0 || exec(st, bump, err, errlen) < 0) {
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 			goto fail;
 		}
 		if (exec(st, "COMMIT", err, errlen) < 0)
 			goto fail;
+		if (from == 0)
+			break;
+		log_info("store: migrated %s to schema %d", path, from + 1);
 	}
-	/* Future versions migrate here, one step per version, each in a transaction. */
 	for (int i = 0; i < S__COUNT; i++) {
 		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->s[i], NULL);
 		if (rc != SQLITE_OK) {

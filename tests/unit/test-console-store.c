@@ -387,7 +387,83 @@ out:
 	rm_rf(dir);
 }
 
+/* A store from the first schema (queue rows holding the JSON) migrates and
+ * keeps its conversations, messages, seq and outbox. */
+static void test_migration_from_v1(void)
+{
+	static const char v1[] =
+		"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+		"CREATE TABLE conversations(id TEXT PRIMARY KEY, state INTEGER NOT NULL, priority INTEGER NOT NULL,"
+		"  channel INTEGER NOT NULL, language TEXT, customer TEXT, tier TEXT, reason INTEGER, reason_text TEXT,"
+		"  sentiment REAL, confidence REAL, created_at INTEGER, queued_at INTEGER, sla_due_at INTEGER,"
+		"  assignee TEXT, version INTEGER NOT NULL, monitored INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL);"
+		"CREATE INDEX conversations_state ON conversations(state, priority);"
+		"CREATE TABLE messages(id TEXT PRIMARY KEY, conv TEXT NOT NULL, at INTEGER NOT NULL,"
+		"  sender INTEGER NOT NULL, kind INTEGER NOT NULL, author TEXT, text TEXT NOT NULL);"
+		"CREATE INDEX messages_conv_at ON messages(conv, at, id);"
+		"CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='rowid');"
+		"CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN"
+		"  INSERT INTO messages_fts(rowid, text) VALUES (new.rowid, new.text); END;"
+		"CREATE TABLE outbox(n INTEGER PRIMARY KEY AUTOINCREMENT, cmd_id TEXT UNIQUE NOT NULL,"
+		"  op INTEGER NOT NULL, conv TEXT, frame TEXT NOT NULL, text TEXT, created_at INTEGER NOT NULL,"
+		"  tries INTEGER NOT NULL DEFAULT 0);"
+		"CREATE TABLE drafts(conv TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+		"INSERT INTO meta VALUES('last_seq','77');"
+		"INSERT INTO conversations(id,state,priority,channel,created_at,version,json) VALUES"
+		"  ('c-5',0,1,0,1,3,'{\"id\":\"c-5\",\"state\":\"queued\",\"priority\":\"high\","
+		"\"channel\":\"web\",\"created_at\":\"2026-11-22T03:00:00Z\",\"version\":3,"
+		"\"customer\":{\"id\":\"cu\",\"name\":\"Old Row\"}}');"
+		"INSERT INTO messages VALUES('m-1','c-5',5,0,0,NULL,'kept zipper');"
+		"INSERT INTO outbox(cmd_id,op,conv,frame,text,created_at) VALUES('ana-9',2,'c-5','{}','say',1);"
+		"PRAGMA user_version = 1;";
+	char err[300];
+	sqlite3 *db;
+
+	fresh_dir();
+	char *d = xasprintf("%s/data/baton", dir);
+	char *cmd = xasprintf("mkdir -p '%s'", d);
+	CHECK_INT(system(cmd), 0);
+	free(cmd);
+	free(d);
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	struct store *st = store_open(path, err, sizeof err);
+	CHECK(st != NULL);
+	if (!st) {
+		printf("#   %s\n", err);
+		goto out;
+	}
+	CHECK_INT(store_last_seq(st), 77);
+	struct model *m = model_new(0);
+	CHECK_INT(store_load(st, m, err, sizeof err), 0);
+	CHECK_INT(m->nqueue, 1);
+	struct proto_arena *a = proto_arena_new();
+	struct proto_conversation *c;
+	CHECK_INT(store_get_conversation(st, "c-5", 10, a, &c, err, sizeof err), 1);
+	CHECK(c && c->customer && strcmp(c->customer->name, "Old Row") == 0);
+	CHECK(c && c->transcript.n == 1);
+	proto_arena_free(a);
+	struct model_hit hits[4];
+	CHECK_INT(store_search(st, "zipper", hits, 4, err, sizeof err), 1);
+	struct store_cmd *v;
+	size_t n;
+	CHECK_INT(store_outbox_list(st, &v, &n, err, sizeof err), 0);
+	CHECK_INT(n, 1);
+	store_cmds_free(v, n);
+	/* New writes work on the migrated schema. */
+	char *q = conv("c-6", "queued", "low", NULL, 1, NULL);
+	CHECK_INT(event_conv(st, 78, "conversation.queued", q), 0);
+	free(q);
+	model_free(m);
+	store_close(st);
+out:
+	rm_rf(dir);
+}
+
 static const struct test tests[] = {
+	TEST(test_migration_from_v1),
 	TEST(test_open_modes_and_lock),
 	TEST(test_seq_bookkeeping),
 	TEST(test_paint_from_store),
