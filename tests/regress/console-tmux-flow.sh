@@ -59,6 +59,16 @@ check "the agent's message shows as sent" wait_for "you: Çok üzgünüm Ayşe"
 sleep 0.5
 got=$(hub_get "/v1/conversations/$CONV" | $PY -c 'import json,sys; d=json.load(sys.stdin); d=d.get("conversation",d); print(sum(1 for m in d.get("transcript",[]) if m["from"]=="agent" and m["text"].startswith("Çok üzgünüm")))' 2>/dev/null)
 check "the hub has the agent's message exactly once ($got)" test "$got" = 1
+# A multi-line paste (bracketed, as terminals paste) asks before it goes in.
+tmux -L "$SOCK" set-buffer "$(printf 'Order o-5521:\nrefund on its way')"
+tmux -L "$SOCK" paste-buffer -p
+check "a multi-line paste asks first" wait_for "Paste several lines?"
+keys y
+keys Enter
+check "the pasted lines are sent as one message" wait_for "refund on its way"
+sleep 0.5
+got=$(hub_get "/v1/conversations/$CONV" | $PY -c 'import json,sys; d=json.load(sys.stdin); d=d.get("conversation",d); print(sum(1 for m in d.get("transcript",[]) if m["text"]=="Order o-5521:\nrefund on its way"))' 2>/dev/null)
+check "the hub has it with its line break ($got)" test "$got" = 1
 keys Escape
 sleep 0.3	# past the Esc delay, so ":" is not read as meta-:
 
