@@ -621,6 +621,33 @@ static void notify_event(struct app *app, const struct proto_event *ev)
 	}
 }
 
+/* Urgent escalations re-alert until claimed: a snapshot is the full list
+ * of what is queued, so alerts stop for those gone and start for those new. */
+static void notify_urgent_snapshot(struct app *app, const struct proto_snapshot *s)
+{
+	struct model *m = app->model;
+
+	for (size_t i = 0; i < m->nqueue; i++) {
+		bool still = false;
+		for (size_t k = 0; k < s->queue.n && !still; k++)
+			still = strcmp(s->queue.v[k].id, m->queue[i]->id) == 0 &&
+				s->queue.v[k].priority == PROTO_PRIO_URGENT;
+		if (!still && m->queue[i]->priority == PROTO_PRIO_URGENT)
+			notify_urgent_done(app->notify, m->queue[i]->id);
+	}
+	for (size_t k = 0; k < s->queue.n; k++) {
+		const struct proto_conversation *c = &s->queue.v[k];
+		char title[160], body[300];
+		if (c->priority != PROTO_PRIO_URGENT)
+			continue;
+		snprintf(title, sizeof title, "Urgent escalation: %s",
+			 c->customer ? c->customer->name : c->id);
+		snprintf(body, sizeof body, "%s %s", c->id, c->escalation && c->escalation->reason ?
+			 PROTO_ENUM_STR(reason_code, c->escalation->reason->code) : "");
+		notify_urgent(app->notify, c->id, title, body);
+	}
+}
+
 static void on_result(struct app *app, struct proto_frame *f)
 {
 	const struct proto_result *r = &f->u.result;
@@ -707,6 +734,8 @@ static void on_text(void *user, const char *buf, size_t len)
 			store_problem(app, err);
 		else if (app->store)
 			store_fine(app);
+		if (app->notify)
+			notify_urgent_snapshot(app, &f->u.snapshot);
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		p->caught_up = true;
 		if (app->ui)
