@@ -62,7 +62,9 @@ struct macro_exec *macro_exec_start(const char *path, const char *input, size_t 
 	struct macro_exec *x = xcalloc(1, sizeof *x);
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
 	const char *base = strrchr(path, '/');
-	char *dir = base ? xstrndup(path, (size_t)(base - path)) : xstrdup(".");
+	/* Absolute: the child changes into the macros directory before exec. */
+	char *abs = realpath(path, NULL);
+	char *dir = NULL;
 
 	x->in = x->out = x->errfd = -1;
 	x->pid = -1;
@@ -82,9 +84,14 @@ struct macro_exec *macro_exec_start(const char *path, const char *input, size_t 
 	sb_init(&x->outbuf);
 	sb_init(&x->errbuf);
 
-	if (access(path, X_OK) < 0) {
+	if (!abs || access(abs, X_OK) < 0) {
 		snprintf(err, errlen, "macro %s cannot run: %s", x->name, strerror(errno));
 		goto fail;
+	}
+	dir = xstrndup(abs, (size_t)(strrchr(abs, '/') - abs));
+	if (!*dir) {
+		free(dir);
+		dir = xstrdup("/");
 	}
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "macro %s cannot run: no pipes: %s", x->name, strerror(errno));
@@ -110,8 +117,12 @@ struct macro_exec *macro_exec_start(const char *path, const char *input, size_t 
 			_exit(126);
 		if (chdir(dir) < 0)
 			_exit(126);
-		char *const argv[] = { (char *)path, NULL };
-		execv(path, argv);
+		char *const argv[] = { abs, NULL };
+		execv(abs, argv);
+		static const char msg[] = "exec failed: the file is not a program this system can run "
+					  "(check its #! line)\n";
+		ssize_t w = write(2, msg, sizeof msg - 1);
+		(void)w;
 		_exit(127);
 	}
 	setpgid(x->pid, x->pid);	/* also here: no race with the kill at the deadline */
@@ -127,6 +138,7 @@ struct macro_exec *macro_exec_start(const char *path, const char *input, size_t 
 	if (!x->inlen)
 		close_fd(&x->in);
 	free(dir);
+	free(abs);
 	x->state = MACRO_EXEC_RUNNING;
 	return x;
 fail:
@@ -137,6 +149,7 @@ fail:
 	close_fd(&perr[0]);
 	close_fd(&perr[1]);
 	free(dir);
+	free(abs);
 	x->pid = -1;
 	macro_exec_free(x);
 	return NULL;

@@ -664,6 +664,77 @@ static void test_run(void)
 	model_free(m);
 }
 
+/* The shipped examples load without a complaint and plan against a model. */
+static void test_contrib_examples(void)
+{
+	char *warn = NULL, err[400];
+	struct macro_set *s = macro_set_load("contrib/macros", &warn);
+	struct model *m = model_std();
+	struct macro_plan *p = NULL;
+
+	if (warn)
+		printf("#   %s\n", warn);
+	CHECK(warn == NULL);
+	CHECK_INT(s->n, 7);
+	static const char *const names[] = { "greeting", "order-status", "late-apology", "return-label",
+					     "handback-resolved", "literal-braces", "order-lookup" };
+	for (size_t i = 0; i < BATON_ARRAY_LEN(names); i++)
+		CHECK(macro_set_find(s, names[i]) != NULL);
+
+	CHECK_INT(macro_plan_build(macro_set_find(s, "greeting"), m, "c-1", NULL, 0, &p, err, sizeof err), 0);
+	CHECK(p && p->mode == MACRO_PLAN_DRAFT && strstr(p->steps[0].text, "Hi Ayşe, I'm Ana Kovač") != NULL);
+	macro_plan_free(p);
+	p = NULL;
+	/* The newest order has no tracking number: an error, not a hole. */
+	CHECK_INT(macro_plan_build(macro_set_find(s, "order-status"), m, "c-1", NULL, 0, &p, err, sizeof err),
+		  -1);
+	CHECK(strstr(err, "{{order.carrier}}: order o-5521 has no carrier yet") != NULL);
+	CHECK_INT(macro_plan_build(macro_set_find(s, "late-apology"), m, "c-1", NULL, 0, &p, err, sizeof err), 0);
+	CHECK(p && p->n == 4 && strcmp(p->steps[1].what, "discount 10% on o-5521 (8.99 EUR) — your cap 15%") == 0);
+	macro_plan_free(p);
+	p = NULL;
+	const char *ans[] = { "SOCK:1", "too small" };
+	CHECK_INT(macro_plan_build(macro_set_find(s, "return-label"), m, "c-1", ans, 2, &p, err, sizeof err), 0);
+	CHECK(p && p->n == 3 && p->steps[1].deferred && p->steps[2].deferred);
+	CHECK(p && strcmp(p->steps[0].what, "return 1 × SOCK from o-5521 (refund 5.00 EUR if eligible)") == 0);
+	macro_plan_free(p);
+	p = NULL;
+	const char *note[] = { "all good" };
+	CHECK_INT(macro_plan_build(macro_set_find(s, "handback-resolved"), m, "c-1", note, 1, &p, err,
+				   sizeof err), 0);
+	CHECK(p && strcmp(p->steps[1].text, "handback resolved all\\ good") == 0);
+	macro_plan_free(p);
+	p = NULL;
+	action_ev(m, 2, "a-1", "discount", "applied", "{\"code\":\"BTN-7QX2\",\"percent\":10}");
+	CHECK_INT(macro_plan_build(macro_set_find(s, "literal-braces"), m, "c-1", NULL, 0, &p, err, sizeof err),
+		  0);
+	CHECK(p && strstr(p->steps[0].text, "shows {{code}}; leave") && strstr(p->steps[0].text, "BTN-7QX2"));
+	macro_plan_free(p);
+	p = NULL;
+
+	/* The executable example, fed the conversation. */
+	const struct macro *x = macro_set_find(s, "order-lookup");
+	char *in = macro_exec_input(m, "c-1", err, sizeof err);
+	struct macro_exec *ex = x && in ? macro_exec_start(x->path, in, strlen(in), NULL, time_now_ms(), err,
+							   sizeof err) : NULL;
+	CHECK(ex != NULL);
+	if (ex) {
+		size_t len;
+		struct macro *out = NULL;
+		CHECK_INT(macro_exec_wait(ex), MACRO_EXEC_DONE);
+		if (macro_exec_error(ex)[0])
+			printf("#   %s\n", macro_exec_error(ex));
+		const char *o = macro_exec_output(ex, &len);
+		CHECK_INT(macro_exec_result(x, o, len, &out, err, sizeof err), 0);
+		CHECK(out && out->nsteps == 1 && strstr(out->steps[0].text, "Hi Ayşe, order o-5521 is shipped"));
+		macro_free(out);
+	}
+	macro_exec_free(ex);
+	free(in);
+	macro_set_free(s);
+	model_free(m);
+}
+
 static const struct test tests[] = {
 	TEST(test_every_variable),
 	TEST(test_missing_and_unknown),
@@ -674,5 +745,6 @@ static const struct test tests[] = {
 	TEST(test_directory),
 	TEST(test_plan),
 	TEST(test_run),
+	TEST(test_contrib_examples),
 };
 TEST_MAIN(tests)
