@@ -141,7 +141,6 @@ struct hub_session {
 	int64_t last_seq;		/* highest event seq queued to this session */
 	int64_t connected_us;
 	bool closing;
-	bool staged;			/* on the flush list */
 	struct hub_session *next_all, *prev_all;
 	struct hub_session *next_agent;
 };
@@ -195,7 +194,6 @@ void hub_stage_http(struct hub_http *h);
 struct hub_mark {
 	void *tail;
 	int64_t next_seq;
-	size_t webhooks;
 };
 void hub_mark_get(struct hub_mark *m);
 void hub_mark_undo(const struct hub_mark *m);

@@ -260,7 +260,6 @@ void hub_mark_get(struct hub_mark *m)
 {
 	m->tail = stage_tail;
 	m->next_seq = hub.next_seq;
-	m->webhooks = 0;
 }
 
 void hub_mark_undo(const struct hub_mark *m)
@@ -505,6 +504,13 @@ int server_run(char *err, size_t errlen)
 	hub_flush();
 
 	while (!hub.stop) {
+		if (lws_service(hub.ctx, 0) < 0)
+			break;
+		hub_flush();
+	}
+	/* Say goodbye (close 1001) and give the closes up to two seconds to go out. */
+	session_close_all();
+	for (int64_t end = time_mono_us() + 2000000; hub.sessions && time_mono_us() < end;) {
 		if (lws_service(hub.ctx, 0) < 0)
 			break;
 		hub_flush();

@@ -346,11 +346,30 @@ if __name__ == "__main__":
     async def smoke(tap):
         hub = Hub()
         try:
-            tap.ok(bool(hub.token("a1")), "token add prints a token")
+            tok = hub.token("a1")
+            tap.ok(tok.startswith("bt_") and len(tok) > 40, "token add prints a token")
+            raw = b""
+            for suffix in ("", "-wal"):
+                if os.path.exists(hub.db + suffix):
+                    with open(hub.db + suffix, "rb") as f:
+                        raw += f.read()
+            tap.ok(raw and tok.encode() not in raw and tok[3:].encode() not in raw,
+                   "the token itself is nowhere in the database files")
             hub.start()
             st, body = hub.http("GET", "/healthz")
             tap.eq(st, 200, "healthz answers 200")
+            peer = await Peer(hub, tok, "p").connect()
+            tap.eq(peer.welcome.get("type"), "welcome", "the token opens a stream")
             tap.eq(hub.stop(), 0, "SIGTERM stops the hub with status 0")
+            closed = await peer.wait_closed(3)
+            tap.ok(closed and closed[0] == 1001, "streams are closed with 1001 going away", closed)
+            tok2 = hub.token("a1")
+            hub.start()
+            bad = await Peer(hub, tok, "old").connect()
+            tap.eq(bad.welcome.get("code"), "unauthorized", "a second token add replaces the first token")
+            good = await Peer(hub, tok2, "new").connect()
+            tap.eq(good.welcome.get("type"), "welcome", "the new token works")
+            await good.close()
         finally:
             hub.cleanup()
     run(smoke)
