@@ -83,6 +83,11 @@ void link_give_up(struct link *l, const char *why);
 /* Closes the connection and reconnects (after a protocol problem). */
 void link_reconnect(struct link *l, const char *why);
 
+/* The vhost, for other raw descriptors in the same loop (the control
+ * socket: its protocol, CTL_LWS_PROTOCOL, is in this vhost's list). */
+struct lws_vhost;
+struct lws_vhost *link_vhost(const struct link *l);
+
 /* Calls on_timer once, ms from now (replacing an earlier setting). */
 void link_timer(struct link *l, int ms);
 

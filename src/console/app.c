@@ -14,8 +14,10 @@
 #include "baton/app.h"
 #include "baton/common.h"
 #include "baton/config.h"
+#include "baton/ctl.h"
 #include "baton/link.h"
 #include "baton/log.h"
+#include "baton/macro.h"
 #include "baton/notify.h"
 #include "baton/outbox.h"
 #include "baton/store.h"
@@ -62,6 +64,9 @@ struct app_priv {
 	/* Typing sent to the hub. */
 	char typing_conv[MODEL_ID_MAX + 1];
 	int64_t typing_at;
+
+	/* The control socket (`baton :COMMAND`), screen mode only. */
+	struct ctl *ctl;
 };
 
 /* ---- small services ---- */
@@ -429,7 +434,8 @@ static void headless_pump(struct app *app)
 			p->hl_next = p->hl.n;	/* later commands may depend on this one */
 		}
 	}
-	if (!p->hl_wait[0] && p->hl_next >= p->hl.n && outbox_count(app->outbox) == 0)
+	if (!p->hl_wait[0] && p->hl_next >= p->hl.n && outbox_count(app->outbox) == 0 &&
+	    !macro_console_busy())
 		app_quit(app, p->hl_errors ? 1 : 0);
 }
 
@@ -756,6 +762,11 @@ static void on_text(void *user, const char *buf, size_t len)
 			link_timer(app->link, REPLAY_QUIET_MS);
 		if (live)
 			notify_event(app, &f->u.event);
+		if (p->ctl) {
+			json_t *j = proto_frame_to_json(f);
+			ctl_publish(p->ctl, j);
+			json_decref(j);
+		}
 		break;
 	}
 	case PROTO_FRAME_RESULT:
@@ -842,6 +853,7 @@ static void on_tick(void *user, int64_t now)
 	struct app_priv *p = app->priv;
 
 	model_tick(app->model, now);
+	macro_console_poll(app, now);
 	drafts_flush(app);
 	if (app->ui)
 		ui_tick(app->ui, now);
@@ -876,8 +888,48 @@ static void on_pass_end(void *user)
 {
 	struct app *app = user;
 
+	macro_console_poll(app, time_now_ms());
+	if ((app->flags & APP_RUN_HEADLESS) && !app->quit)
+		headless_pump(app);	/* a macro may have finished */
+
 	if (app->ui && !app->quit)
 		ui_render(app->ui);
+}
+
+/* ---- the control socket ---- */
+
+/* A command from `baton :COMMAND`: run as if typed on the ':' line. */
+static int ctl_run(void *ctx, const char *cmdline, json_t **result, char *err, size_t errlen)
+{
+	struct app *app = ctx;
+	int rc = app_run(app, cmdline, APP_RUN_INTERACTIVE, err, errlen);
+	const struct model_result *r = model_result_last(app->model);
+
+	*result = NULL;
+	if (rc == 0 && r && r->cmd_id[0])
+		*result = json_pack("{s:s,s:s}", "cmd_id", r->cmd_id, "text", r->text);
+	return rc;
+}
+
+static void ctl_open(struct app *app)
+{
+	char *path = ctl_default_path();
+	char err[400];
+	int fd = ctl_listen(path, err, sizeof err);
+
+	if (fd < 0) {
+		/* Not fatal: the console works without it (`baton :…` will say so). */
+		log_warn("control socket: %s", err);
+		free(path);
+		return;
+	}
+	app->priv->ctl = ctl_new(fd, path, ctl_run, app);
+	free(path);
+	if (ctl_adopt(app->priv->ctl, link_vhost(app->link), err, sizeof err) < 0) {
+		log_warn("control socket: %s", err);
+		ctl_free(app->priv->ctl);
+		app->priv->ctl = NULL;
+	}
 }
 
 /* ---- life cycle ---- */
@@ -942,11 +994,13 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 	app->link = link_new(&lo, &cb, err, errlen);
 	if (!app->link)
 		return -1;
+	macro_console_open(app, NULL);
 	if (!o->headless) {
 		app->ui = ui_new(app, err, errlen);
 		if (!app->ui)
 			return -1;
 		app->notify = notify_new(app->cfg);
+		ctl_open(app);
 	}
 	/* After initscr: our SIGWINCH handler replaces ncurses' own. */
 	if (link_install_signals(app->link, err, errlen) < 0)
@@ -978,6 +1032,11 @@ void app_close(struct app *app)
 		if (p->typing_conv[0] && app->link && link_is_open(app->link))
 			send_typing(app, p->typing_conv, false);
 	}
+	if (p && p->ctl) {
+		ctl_free(p->ctl);
+		p->ctl = NULL;
+	}
+	macro_console_close();
 	ui_free(app->ui);
 	app->ui = NULL;
 	notify_free(app->notify);

@@ -8,6 +8,7 @@
  */
 #include "baton/cmd.h"
 #include "baton/common.h"
+#include "baton/macro.h"
 #include "baton/proto.h"
 
 #include "cmd-impl.h"
@@ -57,6 +58,11 @@ static const struct cmd_def table[] = {
 	{ "binds", "", N_("List the key bindings."), "", CMD_F_UI, 0, 0, cmd_binds },
 	{ "help", "[COMMAND]", N_("Show the commands and keys, or one command's usage."),
 	  "?", 0, 0, 1, cmd_help },
+	{ "macro", "[--plan] NAME [ANSWER]...",
+	  N_("Run a macro from ~/.config/baton/macros (baton-macros(5)); --plan only shows its steps."),
+	  "", CMD_F_CONV, 1, -1, macro_cmd_macro },
+	{ "macros", "[FILTER]", N_("List the macros, or those whose name or title contains FILTER."),
+	  "", CMD_F_REST, 0, 1, macro_cmd_macros },
 	{ "quit", "", N_("Leave baton (unsent commands go out next time)."), "q", 0, 0, 0, cmd_quit },
 	{ "approve", "ID [NOTE]", N_("Supervisor: approve a pending action."),
 	  "", CMD_F_NET | CMD_F_SUPERVISOR | CMD_F_REST, 1, 2, cmd_approve },

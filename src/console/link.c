@@ -9,6 +9,7 @@
  */
 #include "baton/link.h"
 #include "baton/common.h"
+#include "baton/ctl.h"
 #include "baton/log.h"
 #include "baton/proto.h"
 #include "baton/text.h"
@@ -172,6 +173,11 @@ static void timer_cb(lws_sorted_usec_list_t *sul)
 		l->cb.on_timer(l->cb.user);
 }
 
+struct lws_vhost *link_vhost(const struct link *l)
+{
+	return l->vh;
+}
+
 void link_timer(struct link *l, int ms)
 {
 	lws_sul_schedule(l->ctx, 0, &l->sul_timer, timer_cb, (lws_usec_t)ms * LWS_US_PER_MS);
@@ -303,6 +309,7 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 static const struct lws_protocols protocols[] = {
 	{ "baton", cb_ws, 0, 65536, 0, NULL, 0 },
 	{ "baton-raw", cb_raw, 0, 0, 0, NULL, 0 },
+	CTL_LWS_PROTOCOL,	/* the control socket (ctl.c), adopted by app.c */
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 

@@ -23,6 +23,7 @@
 #include "baton/app.h"
 #include "baton/common.h"
 #include "baton/config.h"
+#include "baton/ctl.h"
 #include "baton/keys.h"
 #include "baton/log.h"
 #include "baton/text.h"
@@ -44,6 +45,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: baton [OPTIONS]\n"
 		"       baton [OPTIONS] -e 'COMMAND; COMMAND…'\n"
+		"       baton :COMMAND [ARG]…   (to the console already running)\n"
 		"\n"
 		"The console for taking over conversations a chatbot escalates.\n"
 		"\n"
@@ -265,6 +267,9 @@ int main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	log_init("baton", LOG_WARN);
+	/* `baton :say hello` talks to the console already running. */
+	if (argc > 1 && argv[1][0] == ':')
+		return ctl_client_main(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":e:hV", longopts, NULL)) != -1) {
 		switch (c) {
