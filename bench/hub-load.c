@@ -71,7 +71,7 @@
 #define HL_DEF_IDLE       5000
 #define HL_DEF_RATE       20000
 #define HL_DEF_SECONDS    5
-#define HL_DEF_INFLIGHT   64
+#define HL_DEF_INFLIGHT   128
 #define HL_MAX_CONNS      60000	/* the loopback ephemeral port range is ~28k */
 #define HL_MAX_RATE       1000000
 #define HL_MAX_SECONDS    600
@@ -658,6 +658,7 @@ struct hl_target {
 	long long stored;		/* hub: benchmark messages found in its store */
 	char stored_note[256];
 	bool on_tmpfs;			/* its store: where fsync costs nothing */
+	char note[512];			/* the first thing that went wrong, not fatal */
 };
 
 /* ---- connections ---- */
@@ -2139,6 +2140,8 @@ static void hl_target_run(struct hl_target *t)
 			   (int64_t)HL_MAX_MSGS_PER_S * (hl_opt.seconds + 1) + 100000);
 	r.st = xcalloc(r.cap, 1);
 	hl_target_measure(t, &r);
+	if (!r.failed && r.err[0])
+		hl_fmt(t->note, sizeof(t->note), "%s", r.err);
 	hl_run_free(&r);
 	if (r.failed || hl_stop) {
 		t->failed = true;
@@ -2495,6 +2498,8 @@ static void hl_print_table(const struct hl_target *tg)
 		}
 		if (t->failed)
 			printf("%s: FAILED: %s\n", t->key, t->reason);
+		if (t->note[0])
+			printf("%s: first error seen: %s\n", t->key, t->note);
 		if (t->ph_rate.ran)
 			printf("%s: at --rate: offered %.0f/s (%lld sent >2 ms behind schedule: every "
 			       "one of %d connections was waiting for an answer), target CPU %.0f%%, "
