@@ -69,4 +69,5 @@ check "a chat line costs far less than a repaint ($best_line vs $full)" test $((
 check "a presence change costs at most 120 bytes ($best_status)" test "$best_status" -le 120
 check "the line was drawn by scrolling a region" grep -q $'\033\[[0-9]*;[0-9]*r' "$TMP/m.line1"
 keys q
+check "q quits" wait_for_exit
 finish

@@ -31,7 +31,15 @@ ok() { T=$((T + 1)); echo "ok $T - $1"; }
 not_ok() { T=$((T + 1)); echo "not ok $T - $1"; FAILED=1; }
 # check DESCRIPTION COMMAND…: ok if the command succeeds.
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-finish() { echo "1..$T"; exit $FAILED; }
+finish() {
+	# Built with sanitizers, the console reports on its stderr.
+	if [ -s "$TMP/baton.err" ] && grep -qE "Sanitizer|runtime error" "$TMP/baton.err"; then
+		not_ok "baton ran clean under the sanitizers"
+		sed 's/^/# /' "$TMP/baton.err" | head -40
+	fi
+	echo "1..$T"
+	exit $FAILED
+}
 
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 [ -x "$BATON" ] && [ -x "$BATOND" ] || skip_all "baton or batond not built in $BUILD"
