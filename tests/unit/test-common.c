@@ -256,12 +256,13 @@ static void test_strbuf(void)
 	CHECK(strncmp(sb.buf + 4995, "0999,", 5) == 0);
 	CHECK_INT(sb.buf[sb.len], '\0');
 	CHECK(sb.cap > sb.len);
-	sb_reset(&sb);
+	sb_free(&sb);
 	char big[300];
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	sb_addf(&sb, "[%s]", big);	/* longer than the 64 bytes first tried */
+	sb_addf(&sb, "[%s]", big);	/* into a fresh buffer: longer than the 64 bytes first tried */
 	CHECK_INT(sb.len, 301);
+	CHECK(sb.buf[0] == '[' && sb.buf[1] == 'x' && sb.buf[299] == 'x');
 	CHECK_INT(sb.buf[300], ']');
 	char *s = sb_take(&sb);
 	CHECK_INT(strlen(s), 301);
