@@ -2551,7 +2551,7 @@ static void hl_usage(FILE *f)
 	fprintf(f,
 		"usage: hub-load [--agents N] [--idle N] [--rate R] [--seconds S]\n"
 		"                [--inflight N] [--only hub|node|lws] [--build DIR]\n"
-		"                [--node-dir DIR] [--keep] [--help]\n"
+		"                [--node-dir DIR] [--keep] [--nice N] [--help]\n"
 		"Load benchmark of batond against a Node ws relay and a bare libwebsockets\n"
 		"relay (bench/hub-load.md). Each target runs pinned to CPU 0, this program on\n"
 		"CPU 1, on 127.0.0.1 only.\n"
