@@ -111,6 +111,13 @@ size_t ctl_conn_count(const struct ctl *c);
  */
 void ctl_publish(struct ctl *c, json_t *event);
 
+/*
+ * The line a subscriber gets for an event frame (JSON, lent): {"event":KIND,
+ * "seq":…,"conv":…,"at":…,"body":…}, every string sanitized; NULL if it is
+ * not an event. Caller frees. `baton --follow` prints the same lines.
+ */
+char *ctl_event_line(json_t *event);
+
 /* ---- the console's loop (libwebsockets) ---- */
 
 #define CTL_LWS_PROTOCOL_NAME "baton-ctl"

@@ -340,6 +340,10 @@ const struct macro_set *macro_console_set(void);
 const char *macro_console_warnings(void);
 /* The macro bound to a key name ("F2"), NULL if none. */
 const struct macro *macro_console_key(const char *key);
+/* Binds each macro's key to `macro NAME` (call after keys_new and before
+ * keys_load, so the agent's binds file wins); bad keys become warnings. */
+struct keys;
+void macro_console_bind_keys(struct keys *k);
 /* `macro [--plan] NAME [ANSWER]...` and `macros [FILTER]` (cmd_def.run). */
 int macro_cmd_macro(struct app *app, const struct cmd_call *call, unsigned flags, char *err,
 		    size_t errlen);

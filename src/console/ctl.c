@@ -617,6 +617,32 @@ static json_t *sanitized(json_t *j)
 	return json_deep_copy(j);
 }
 
+/* The subscriber's line as JSON (new reference), NULL if not an event. */
+static json_t *event_json(json_t *event)
+{
+	const char *kind = json_string_value(json_object_get(event, "kind"));
+	json_t *line, *v;
+	const char *k;
+
+	if (!kind)
+		return NULL;
+	line = json_object();
+	json_object_set_new(line, "event", json_string(kind));
+	json_object_foreach(event, k, v)
+		if (strcmp(k, "type") && strcmp(k, "kind"))
+			json_object_set_new(line, k, sanitized(v));
+	return line;
+}
+
+char *ctl_event_line(json_t *event)
+{
+	json_t *line = event_json(event);
+	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
+
+	json_decref(line);
+	return s;
+}
+
 void ctl_publish(struct ctl *c, json_t *event)
 {
 	const char *kind = json_string_value(json_object_get(event, "kind"));
@@ -630,15 +656,8 @@ void ctl_publish(struct ctl *c, json_t *event)
 			want = sub_matches(cc->subs[i], kind);
 		if (!want || cc->dead)
 			continue;
-		if (!line) {
-			json_t *v;
-			const char *k;
-			line = json_object();
-			json_object_set_new(line, "event", json_string(kind));
-			json_object_foreach(event, k, v)
-				if (strcmp(k, "type") && strcmp(k, "kind"))
-					json_object_set_new(line, k, sanitized(v));
-		}
+		if (!line)
+			line = event_json(event);
 		send_json(cc, json_incref(line));
 	}
 	json_decref(line);

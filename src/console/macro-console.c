@@ -19,6 +19,7 @@
 #include "baton/app.h"
 #include "baton/cmd.h"
 #include "baton/common.h"
+#include "baton/keys.h"
 #include "baton/log.h"
 #include "baton/model.h"
 #include "baton/text.h"
@@ -349,6 +350,24 @@ void macro_console_poll(struct app *app, int64_t now)
 {
 	poll_exec(app, now);
 	poll_run(app, now);
+}
+
+void macro_console_bind_keys(struct keys *k)
+{
+	for (size_t i = 0; mc.set && i < mc.set->n; i++) {
+		const struct macro *m = mc.set->v[i];
+		char line[MACRO_NAME_MAX + 8], err[200];
+		if (!m->key)
+			continue;
+		snprintf(line, sizeof line, "macro %s", m->name);
+		if (keys_bind(k, m->key, line, err, sizeof err) < 0) {
+			struct strbuf sb = STRBUF_INIT;
+			sb_addf(&sb, "%s%s: key %s: %s\n", mc.warnings ? mc.warnings : "", m->path, m->key, err);
+			free(mc.warnings);
+			mc.warnings = sb_take(&sb);
+			log_warn("macros: %s: key %s: %s", m->path, m->key, err);
+		}
+	}
 }
 
 const struct macro *macro_console_key(const char *key)

@@ -256,6 +256,13 @@ static void test_round_trip(void)
 	CHECK(a && strstr(a, "\\u001b") == NULL && strchr(a, '\x1b') == NULL);
 	CHECK(a && strstr(a, "there") != NULL);
 	free(a);
+	/* `baton --follow` prints the same line. */
+	char *line = ctl_event_line(ev2);
+	CHECK(line && strstr(line, "{\"event\":\"message\",\"seq\":42,") == line && !strchr(line, '\x1b'));
+	free(line);
+	json_t *notev = json_pack("{s:s}", "type", "stats");
+	CHECK(ctl_event_line(notev) == NULL);
+	json_decref(notev);
 	json_decref(ev1);
 	json_decref(ev2);
 	a = exchange(c, &cc, client, "{\"id\":9,\"unsubscribe\":[\"message\"]}\n");

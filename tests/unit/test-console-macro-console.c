@@ -19,6 +19,7 @@
 #include "baton/app.h"
 #include "baton/cmd.h"
 #include "baton/common.h"
+#include "baton/keys.h"
 #include "baton/model.h"
 #include "baton/proto.h"
 #include "baton/ui.h"
@@ -336,6 +337,18 @@ static void test_headless_plan_and_list(void)
 	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "macros"), 0), "name")),
 		  "late-apology");
 	json_decref(j);
+
+	/* Keys from the macro files, under the agent's binds. */
+	struct keys *k = keys_new();
+	int key;
+	char kerr[200];
+	macro_console_bind_keys(k);
+	CHECK_INT(keys_parse("F3", &key, kerr, sizeof kerr), 0);
+	CHECK_STR(keys_lookup(k, key), "macro late-apology");
+	CHECK_INT(keys_parse("F1", &key, kerr, sizeof kerr), 0);
+	CHECK_STR(keys_lookup(k, key), "macro greeting");
+	CHECK(macro_console_key("f2") && strcmp(macro_console_key("f2")->name, "order-status") == 0);
+	keys_free(k);
 	macro_console_close();
 	model_free(app.model);
 	rec_reset();
