@@ -22,7 +22,7 @@ PY=/usr/bin/python3
 cleanup() {
 	tmux -L "$SOCK" kill-server 2>/dev/null
 	if [ -n "$HUBPID" ]; then kill "$HUBPID" 2>/dev/null; wait "$HUBPID" 2>/dev/null; fi
-	rm -rf "$TMP"
+	[ -n "${KEEP_TMP:-}" ] && echo "# kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
