@@ -82,6 +82,10 @@ int store_put_conversation(struct store *st, const struct proto_conversation *c,
  */
 int store_load(struct store *st, struct model *m, char *err, size_t errlen);
 
+/* Gives back the page cache's memory (after painting at start, which read
+ * the whole queue once): the console's memory follows the screen. */
+void store_trim(struct store *st);
+
 /* A whole conversation (with its newest max_msgs messages as the transcript),
  * cloned into arena a. Returns 1 found, 0 not stored, -1 error. */
 int store_get_conversation(struct store *st, const char *id, size_t max_msgs,

@@ -27,6 +27,7 @@
 #include "cmd-impl.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -967,6 +968,10 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 		store_problem(app, serr);
 	} else if (store_load(app->store, app->model, serr, sizeof serr) < 0) {
 		store_problem(app, serr);
+	} else {
+		/* Painting read the whole queue once; give that memory back. */
+		store_trim(app->store);
+		malloc_trim(0);
 	}
 	free(db);
 	app->outbox = outbox_new(app->store, serr, sizeof serr);

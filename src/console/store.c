@@ -310,6 +310,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	}
 	/* The loop must not stall on a lock for long: 200 ms, then an error. */
 	sqlite3_busy_timeout(st->db, 200);
+	/* 1 MB of page cache: reads are few and small once the screen is painted. */
+	sqlite3_exec(st->db, "PRAGMA cache_size=-1024", NULL, NULL, NULL);
 	if (exec(st, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    exec(st, "PRAGMA synchronous=FULL", err, errlen) < 0 ||
 	    exec(st, "PRAGMA foreign_keys=ON", err, errlen) < 0)
@@ -783,6 +785,11 @@ int store_get_conversation(struct store *st, const char *id, size_t max_msgs, st
 		return 0;
 	attach_transcript(st, a, *out, max_msgs);
 	return 1;
+}
+
+void store_trim(struct store *st)
+{
+	sqlite3_db_release_memory(st->db);
 }
 
 static char *col_dup(sqlite3_stmt *s, int i)
