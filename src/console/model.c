@@ -956,9 +956,9 @@ static void apply_result(struct model *m, const struct proto_result *r, int64_t 
 	mr->at = now;
 	m->dirty |= MODEL_DIRTY_RESULTS;
 
-	/* The body is the new state: show it now rather than after the event. */
-	if (b && (r->status == PROTO_RES_OK || r->status == PROTO_RES_DUPLICATE ||
-		  r->status == PROTO_RES_PENDING)) {
+	/* The body is the new state: show it now rather than after the event.
+	 * Not a duplicate's: that is the first answer's body, maybe long stale. */
+	if (b && (r->status == PROTO_RES_OK || r->status == PROTO_RES_PENDING)) {
 		if (b->conversation)
 			model_put_conversation(m, b->conversation,
 					       mr->op == PROTO_OP_MONITOR);

@@ -573,7 +573,8 @@ static int apply_result(struct store *st, const struct proto_result *r, char *er
 {
 	const struct proto_body *b = r->body;
 
-	if (b && r->status != PROTO_RES_REJECTED) {
+	/* A duplicate's body is the first answer's, maybe stale: not stored. */
+	if (b && (r->status == PROTO_RES_OK || r->status == PROTO_RES_PENDING)) {
 		if (b->conversation && put_conv(st, b->conversation, false, err, errlen) < 0)
 			return -1;
 		if (b->message && put_message(st, b->message, err, errlen) < 0)

@@ -419,6 +419,18 @@ static void test_results_in_words(void)
 	CHECK_INT(r->state, MODEL_RES_DUPLICATE);
 	CHECK(strstr(r->text, "nothing done twice") != NULL);
 
+	/* A duplicate's body is the first answer's: not applied (it may be stale). */
+	char *old = conv_json("c-7", "assigned", "high", "\"ana\"", NULL, 1, NULL);
+	model_result_add(m, "ana-4", PROTO_OP_CLAIM, "c-7", MODEL_RES_SENT, "", 1);
+	CHECK_INT(apply(m, "{\"type\":\"result\",\"cmd_id\":\"ana-4\",\"status\":\"duplicate\","
+			"\"body\":{\"conversation\":%s}}", old), 1);
+	CHECK_INT(m->nmine, 0);
+	model_result_add(m, "ana-5", PROTO_OP_CLAIM, "c-7", MODEL_RES_SENT, "", 1);
+	CHECK_INT(apply(m, "{\"type\":\"result\",\"cmd_id\":\"ana-5\",\"status\":\"ok\","
+			"\"body\":{\"conversation\":%s}}", old), 1);
+	CHECK_INT(m->nmine, 1);
+	free(old);
+
 	/* The ring keeps the newest MODEL_RESULTS_MAX. */
 	for (int i = 0; i < MODEL_RESULTS_MAX + 3; i++) {
 		char id[16];
