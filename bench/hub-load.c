@@ -659,6 +659,7 @@ struct hl_target {
 	char stored_note[256];
 	bool on_tmpfs;			/* its store: where fsync costs nothing */
 	char note[512];			/* the first thing that went wrong, not fatal */
+	int reconnects;			/* bot connections it closed on us */
 };
 
 /* ---- connections ---- */
@@ -705,6 +706,7 @@ struct hl_run {
 	int64_t rss_next_us, child_next_us;
 	long rss_max_kb;
 	int welcomed, claimed, claim_failed, esc_done, dead, reconnects;
+	int dead_bots;			/* bots hl_pump must replace */
 	int64_t accepted_total;
 	char err[512];			/* the first thing that went wrong */
 	bool failed;
@@ -1407,6 +1409,7 @@ static void hl_conn_dead(struct hl_run *r, struct hl_conn *c, const char *why)
 	}
 	if (why && !r->err[0])
 		hl_fmt(r->err, sizeof(r->err), "a bot connection ended: %s", why);
+	r->dead_bots++;
 	c->busy = false;
 	c->state = HL_S_DEAD;
 	if (r->reconnects > 100000)
@@ -1521,15 +1524,18 @@ static void hl_pump(struct hl_run *r, int64_t timeout_us)
 	}
 	/* Replace bots that died in this batch (not during it: their events
 	 * may still be in ev[]). */
-	for (i = 0; i < r->nbots; i++)
-		if (r->bots[i]->state == HL_S_DEAD && !hl_stop && !r->failed) {
+	for (i = 0; r->dead_bots && i < r->nbots && !hl_stop && !r->failed; i++)
+		if (r->bots[i]->state == HL_S_DEAD) {
 			int j;
 
+			r->dead_bots--;
 			for (j = 0; j < r->nfree; j++)
 				if (r->free_bots[j] == i)
 					break;
 			hl_bot_reconnect(r, i);
-			if (j == r->nfree && r->bots[i]->state != HL_S_DEAD)
+			if (r->bots[i]->state == HL_S_DEAD)
+				hl_fail(r, "cannot open a new bot connection: %s", r->err);
+			else if (j == r->nfree)
 				r->free_bots[r->nfree++] = i;
 		}
 	if (r->t->pid > 0)
@@ -2142,6 +2148,7 @@ static void hl_target_run(struct hl_target *t)
 	hl_target_measure(t, &r);
 	if (!r.failed && r.err[0])
 		hl_fmt(t->note, sizeof(t->note), "%s", r.err);
+	t->reconnects = r.reconnects;
 	hl_run_free(&r);
 	if (r.failed || hl_stop) {
 		t->failed = true;
@@ -2500,6 +2507,9 @@ static void hl_print_table(const struct hl_target *tg)
 			printf("%s: FAILED: %s\n", t->key, t->reason);
 		if (t->note[0])
 			printf("%s: first error seen: %s\n", t->key, t->note);
+		if (t->reconnects)
+			printf("%s: it closed %d keep-alive bot connections (each one reopened, and "
+			       "counted in the latency)\n", t->key, t->reconnects);
 		if (t->ph_rate.ran)
 			printf("%s: at --rate: offered %.0f/s (%lld sent >2 ms behind schedule: every "
 			       "one of %d connections was waiting for an answer), target CPU %.0f%%, "
