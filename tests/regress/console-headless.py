@@ -263,6 +263,15 @@ def run_all(tmp, hub):
                        text=True, env=dict(os.environ, HOME=tmp, XDG_DATA_HOME=tmp + "/x"))
     ok(p.returncode == 2 and "chmod 600" in p.stderr, "a token file others can read is refused", p.stderr)
     ok(toks["ana"] not in p.stderr, "the token never appears in messages")
+    wrong = os.path.join(tmp, "wrong.tok")
+    with open(wrong, "w") as f:
+        f.write("not-a-valid-token-0000")
+    os.chmod(wrong, 0o600)
+    p = subprocess.run([BATON, "--url", url, "--token-file", wrong, "-e", "help", "--timeout", "10"],
+                       capture_output=True, text=True, env=dict(os.environ, HOME=tmp, XDG_DATA_HOME=tmp + "/w"),
+                       timeout=30)
+    ok(p.returncode == 1 and "refused your token" in p.stdout and "not-a-valid" not in p.stdout + p.stderr,
+       "a token the hub refuses ends at once, in words, without showing it", p.stdout + p.stderr)
 
     # The outbox: the hub goes away, a command is saved, the hub comes back,
     # the next run sends it, exactly once.
