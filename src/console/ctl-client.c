@@ -37,7 +37,11 @@ int ctl_client_request(const char *path, const char *line, int timeout_ms, char 
 	if (slash && slash != dir) {
 		*slash = '\0';
 		if (lstat(dir, &st) < 0) {
-			snprintf(err, errlen, "no console is running (no %s): start baton first", dir);
+			if (errno == ENOENT)
+				snprintf(err, errlen, "no console is running (no %s): start baton first", dir);
+			else
+				snprintf(err, errlen, "cannot reach the console's directory %s: %s", dir,
+					 strerror(errno));
 			goto out;
 		}
 		if (ctl_check_dir_stat(dir, &st, geteuid(), err, errlen) < 0)
