@@ -4,7 +4,8 @@
 #
 # `baton :COMMAND` claims through the running console's socket; a
 # subscriber on the socket gets the customer's message as a JSON line,
-# sanitized; `baton :macro greeting` leaves a draft in the compose area; the
+# sanitized; `baton :macro greeting` leaves a draft in the compose area;
+# `macros` lists them; an executable macro's output is shown as a plan; the
 # multi-step late-apology macro typed on the ':' line shows its plan with
 # the discount's amount and cap, asks again for the money, fills in the
 # coupon code when the hub has applied it, and hands back — all checked in
@@ -87,6 +88,22 @@ check "the greeting is a draft in the compose area" wait_for "Hi Ayşe, I'm Ana 
 "$BATON" :macro nope >/dev/null 2>"$TMP/cli.err"
 rc=$?
 check "an unknown macro: exit 1 and the reason ($rc)" test $rc -eq 1 -a -n "$(grep 'there is no macro "nope"' "$TMP/cli.err")"
+
+# The list, and an executable macro: its output is shown as a plan.
+keys Escape
+sleep 0.3
+typed ":macros"
+keys Enter
+check ":macros lists them with their keys" wait_for "late-apology         F3"
+keys Escape
+sleep 0.3
+"$BATON" :macro order-lookup >/dev/null 2>"$TMP/cli.err"
+check "the executable macro's output is shown as a plan" wait_for "Run macro order-lookup?" 10
+check "with what the program printed" wait_for "on its way with DHL: tracking JJD0099"
+keys n
+sleep 0.5
+n=$(hub_get "/v1/conversations/$CONV" | $PY -c 'import json,sys; d=json.load(sys.stdin); d=d.get("conversation",d); print(sum(1 for m in d.get("transcript",[]) if m["from"]=="agent"))' 2>/dev/null)
+check "no: nothing was sent ($n)" test "$n" = 0
 
 # The multi-step macro on the ':' line: plan, confirm, money confirm, code.
 keys Escape
