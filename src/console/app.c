@@ -178,6 +178,13 @@ void app_set_draft(struct app *app, const char *conv, const char *text)
 
 	if ((!old && (!text || !*text)) || (old && text && strcmp(old, text) == 0))
 		return;
+	if (!app_conv_obj(app, conv)) {
+		/* Not a conversation the model keeps: straight to the store. */
+		char err[200];
+		if (app->store && store_draft_set(app->store, conv, text, err, sizeof err) < 0)
+			store_problem(app, err);
+		return;
+	}
 	model_set_draft(app->model, conv, text);
 	for (size_t i = 0; i < p->ndirty; i++)
 		if (strcmp(p->dirty_drafts[i], conv) == 0)
