@@ -36,6 +36,10 @@ escalate w-4 "王小明" "我的订单在哪里" >/dev/null
 escalate w-5 "Zoë 😀 Smith" "Where is it? 🙁" >/dev/null
 check "the hostile escalation is accepted ($H1)" test -n "$H1"
 
+# Desktop notifications through the terminal (OSC 777), so their bytes are
+# checked too; libnotify off, whatever session this runs in.
+mkdir -p "$TMP/cfg/baton"
+printf 'notify.osc = 777\nnotify.desktop = off\n' >"$TMP/cfg/baton/config"
 console_start || { not_ok "baton starts"; finish; }
 check "the queue shows every escalation" wait_for "Zoë 😀 Smith" 10
 check "a hostile name shows placeholders" wait_for "Mallory ␛RED␛ ⸮x"
@@ -87,6 +91,8 @@ PYEOF
 }
 check "the terminal never received the customer's control sequences" rawcheck
 check "placeholders reached the terminal instead" grep -q "␛" "$TMP/raw.out"
+check "the live message's notification carried the text, cleaned" \
+	grep -qa $'\\]777;notify;Mallory ␛RED␛ ⸮x;␛ ␛ ␛ ⸮evil⸮' "$TMP/raw.out"
 
 # Wide characters: the reason column lines up on every queue row.
 aligncheck() {
