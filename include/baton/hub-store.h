@@ -38,6 +38,15 @@ int hub_store_rollback(struct hub_store *st);
 int hub_store_savepoint(struct hub_store *st);
 int hub_store_release(struct hub_store *st);
 int hub_store_rollback_to(struct hub_store *st);
+/*
+ * Pipelined group commit (server.c): the COMMIT of a pass may run on a
+ * second thread while the loop goes on. The connection is never used by two
+ * threads at once: guard is called before every statement of the loop's
+ * thread and waits for a background COMMIT to finish; the commit thread
+ * itself calls hub_store_commit_background().
+ */
+void hub_store_set_guard(struct hub_store *st, void (*guard)(void));
+int hub_store_commit_background(struct hub_store *st);
 
 /* Runs a statement; returns the rows it changed, or -1. */
 int hub_store_exec(struct hub_store *st, const char *sql, const char *fmt, ...);

@@ -6,8 +6,9 @@
  *   config.c   the config file (key = value) and its defaults.
  *   server.c   the lws context and vhost, the loop, and group commit: every
  *              handler of one loop pass writes into one transaction that
- *              hub_flush() commits; only then are that pass's results, events
- *              and HTTP answers released ("staged" until then).
+ *              hub_flush() commits (on a commit thread, while the loop reads
+ *              on); only then are that pass's results, events and HTTP
+ *              answers released ("staged" until then).
  *   session.c  the baton.v1 stream of an agent or supervisor: hello, welcome,
  *              replay or snapshot, commands, typing, stats, keepalive.
  *   ops.c      one command: idempotency (agent, cmd_id), rate limit, the op
@@ -20,7 +21,8 @@
  *   demobot.c  the in-process demo bot of `batond --demo`.
  *   store.c    sqlite: schema, migrations, every statement (hub-store.h).
  *
- * One process, one thread, one loop: nothing here is locked.
+ * One process, one loop thread: nothing here is locked. The only other
+ * thread runs COMMIT (server.c), and the store is handed over, never shared.
  */
 #ifndef BATON_HUB_H
 #define BATON_HUB_H
@@ -201,6 +203,13 @@ void hub_mark_undo(const struct hub_mark *m);
 void hub_unstage_session(struct hub_session *s);
 void hub_unstage_http(struct hub_http *h);
 void hub_webhook_kick(void);
+/* True while the previous pass's COMMIT runs on the commit thread: work that
+ * needs the store should be deferred (it would wait otherwise). */
+bool hub_db_busy(void);
+/* Runs fn(owner, data) in order once the store is free (then free_data(data));
+ * hub_undefer(owner) cancels what is queued for an owner that went away. */
+void hub_defer(void (*fn)(void *owner, void *data), void *owner, void *data, void (*free_data)(void *data));
+void hub_undefer(void *owner);
 /* Commits the pass and releases the stage. */
 void hub_flush(void);
 int64_t hub_head(void);

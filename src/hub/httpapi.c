@@ -32,6 +32,7 @@ struct hub_http {
 	struct strbuf body;
 	bool too_large;
 	bool ready, close_after;
+	bool routed;		/* this request was routed (or queued to be) */
 	int status;
 	const char *ctype;
 	unsigned char *resp;	/* LWS_PRE headroom, then resp_len bytes */
@@ -721,13 +722,31 @@ out:
 
 /* ---- the lws callback ---- */
 
+static void http_route_later(void *owner, void *data)
+{
+	(void)data;
+	http_route(owner);
+}
+
+/* Routes now, or once the store is free if a COMMIT is running. */
+static void http_dispatch(struct hub_http *h)
+{
+	if (h->routed)
+		return;
+	h->routed = true;
+	if (hub_db_busy())
+		hub_defer(http_route_later, h, NULL, NULL);
+	else
+		http_route(h);
+}
+
 static void http_reset(struct hub_http *h)
 {
 	sb_reset(&h->body);
 	free(h->resp);
 	h->resp = NULL;
 	h->resp_len = 0;
-	h->too_large = h->ready = h->close_after = false;
+	h->too_large = h->ready = h->close_after = h->routed = false;
 	h->auth[0] = '\0';
 }
 
@@ -765,17 +784,17 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 					 * an early answer); refuse an absurd one at once. */
 					h->too_large = true;
 					if (n > 64LL * hub.cfg.http_body_max)
-						http_route(h);
+						http_dispatch(h);
 					return 0;
 				}
 				if (n == 0) {
-					http_route(h);
+					http_dispatch(h);
 					return 0;
 				}
 			}
 			return 0;	/* the body follows */
 		}
-		http_route(h);
+		http_dispatch(h);
 		return 0;
 	}
 	case LWS_CALLBACK_HTTP_BODY:
@@ -789,8 +808,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		sb_add(&h->body, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (h && !h->resp)
-			http_route(h);
+		if (h)
+			http_dispatch(h);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE: {
 		unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;

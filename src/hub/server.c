@@ -5,17 +5,28 @@
  * 4.1's lws_service returns after each poll pass). Every handler that runs
  * during a pass writes into one transaction, opened lazily by hub_begin().
  * What the handlers want to send (command results, welcomes, events, HTTP
- * answers) is "staged" in order. hub_flush() commits; only after the COMMIT
- * returned is the stage released to the sessions, so nobody is ever told
- * about something that a crash could still undo. If the commit fails, the
- * transaction is rolled back, staged HTTP requests get 500 and sessions that
- * were owed an answer are closed: clients resend their commands unchanged
- * and the (agent, cmd_id) table makes that safe.
+ * answers) is "staged" in order. hub_flush() hands the pass's COMMIT to the
+ * commit thread and keeps the stage as that batch; only once the COMMIT
+ * (synchronous=FULL: its fsync) returned is the batch released to the
+ * sessions, so nobody is ever told about something a crash could undo.
+ *
+ * While a COMMIT runs the loop goes on: it writes out the previous batch,
+ * reads and parses, and defers whatever needs the store (hub_defer: frames,
+ * HTTP requests, the tick) to the next hub_flush, which runs it all into the
+ * next transaction. So one fsync is in flight at a time and the work of
+ * everything that arrived during it is committed by the next one. The store
+ * is never used by both threads: its guard makes any statement of the loop
+ * thread wait for a COMMIT in flight.
+ *
+ * If a COMMIT fails, the transaction is rolled back, its HTTP requests get
+ * 500 and sessions that were owed an answer are closed: clients resend their
+ * commands unchanged and the (agent, cmd_id) table makes that safe.
  */
 #include "baton/hub.h"
 #include "baton/hub-sha256.h"
 #include "baton/hub-store.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +52,21 @@ static struct stage_ent *stage_head;
 static struct stage_ent **stage_tail = &stage_head;
 static bool webhook_kicked;
 static lws_sorted_usec_list_t tick_sul;
+
+struct def_ent;
+
+/* The commit thread (see "the commit thread" below). */
+static struct {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool started;
+	bool req, done, quit;	/* under mu */
+	int rc;			/* under mu */
+	int64_t us;		/* under mu */
+	bool busy;		/* loop thread: a batch is committing */
+	struct stage_ent *batch;	/* loop thread: its stage */
+} cw = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 /* ---- small shared helpers ---- */
 
@@ -275,9 +301,9 @@ void hub_mark_undo(const struct hub_mark *m)
 	hub.next_seq = m->next_seq;
 }
 
-void hub_unstage_session(struct hub_session *s)
+static void unstage_list(struct stage_ent *list, struct hub_session *s)
 {
-	for (struct stage_ent *e = stage_head; e; e = e->next)
+	for (struct stage_ent *e = list; e; e = e->next)
 		if (e->s == s) {
 			e->s = NULL;
 			if (e->kind == SE_SESSION) {
@@ -287,11 +313,20 @@ void hub_unstage_session(struct hub_session *s)
 		}
 }
 
+void hub_unstage_session(struct hub_session *s)
+{
+	unstage_list(stage_head, s);
+	unstage_list(cw.batch, s);
+	hub_undefer(s);
+}
+
 void hub_unstage_http(struct hub_http *h)
 {
-	for (struct stage_ent *e = stage_head; e; e = e->next)
-		if (e->h == h)
-			e->h = NULL;
+	for (int k = 0; k < 2; k++)
+		for (struct stage_ent *e = k ? cw.batch : stage_head; e; e = e->next)
+			if (e->h == h)
+				e->h = NULL;
+	hub_undefer(h);
 }
 
 static bool aud_has(const char *aud, const char *id)
@@ -341,33 +376,45 @@ static void dispatch_event(const struct stage_ent *e)
 	}
 }
 
-void hub_flush(void)
-{
-	struct stage_ent *e, *n;
-	bool ok = true;
+/* ---- the commit thread ----
+ *
+ * COMMIT (and its fsync) runs here while the loop goes on reading, writing
+ * and deferring; the batch's stage is released when it is done. Depth one:
+ * the next pass's work waits for this COMMIT before it touches the store.
+ */
 
-	hub.m.passes++;
-	if (hub.in_tx) {
+
+static void *cw_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&cw.mu);
+	for (;;) {
+		while (!cw.req && !cw.quit)
+			pthread_cond_wait(&cw.cv, &cw.mu);
+		if (cw.quit)
+			break;
+		cw.req = false;
+		pthread_mutex_unlock(&cw.mu);
 		int64_t t0 = time_mono_us();
-		int rc = hub_store_commit(hub.st);
-		hub.in_tx = false;
-		histo_add(hub.m.commit_us, &hub.m.commit_n, time_mono_us() - t0);
-		if (rc < 0) {
-			ok = false;
-			hub.m.commit_failures++;
-			log_error("store: COMMIT failed (%s); the pass is rolled back and its clients "
-				  "will resend", hub_store_errmsg(hub.st));
-			hub_store_rollback(hub.st);
-			int64_t max = 0;
-			hub_store_int(hub.st, &max, "SELECT max(seq) FROM events", "");
-			hub.next_seq = max + 1;
-		} else {
-			hub.m.commits++;
-		}
+		int rc = hub_store_commit_background(hub.st);
+		int64_t us = time_mono_us() - t0;
+		pthread_mutex_lock(&cw.mu);
+		cw.rc = rc;
+		cw.us = us;
+		cw.done = true;
+		pthread_cond_broadcast(&cw.cv);
+		/* Wake the loop (lws's pipe: safe from any thread). */
+		if (hub.ctx)
+			lws_cancel_service(hub.ctx);
 	}
-	e = stage_head;
-	stage_head = NULL;
-	stage_tail = &stage_head;
+	pthread_mutex_unlock(&cw.mu);
+	return NULL;
+}
+
+static void stage_release(struct stage_ent *e, bool ok)
+{
+	struct stage_ent *n;
+
 	for (; e; e = n) {
 		n = e->next;
 		switch (e->kind) {
@@ -396,21 +443,214 @@ void hub_flush(void)
 		}
 		stage_ent_free(e);
 	}
-	if (ok && webhook_kicked) {
+}
+
+/* Finishes the batch in flight: wait (or, if !wait, only if it is done),
+ * then release its stage, or roll back. False if it is still running. */
+static bool cw_finish(bool wait)
+{
+	int rc;
+	int64_t us;
+
+	if (!cw.busy)
+		return true;
+	pthread_mutex_lock(&cw.mu);
+	while (!cw.done) {
+		if (!wait) {
+			pthread_mutex_unlock(&cw.mu);
+			return false;
+		}
+		pthread_cond_wait(&cw.cv, &cw.mu);
+	}
+	cw.done = false;
+	rc = cw.rc;
+	us = cw.us;
+	pthread_mutex_unlock(&cw.mu);
+	cw.busy = false;
+	histo_add(hub.m.commit_us, &hub.m.commit_n, us);
+	if (rc < 0) {
+		hub.m.commit_failures++;
+		log_error("store: COMMIT failed (%s); the batch is rolled back and its clients will resend",
+			  hub_store_errmsg(hub.st));
+		hub_store_rollback(hub.st);
+		int64_t max = 0;
+		hub_store_int(hub.st, &max, "SELECT max(seq) FROM events", "");
+		hub.next_seq = max + 1;
+	} else {
+		hub.m.commits++;
+	}
+	struct stage_ent *b = cw.batch;
+	cw.batch = NULL;
+	stage_release(b, rc == 0);
+	return true;
+}
+
+/* The store's guard: a statement of the loop thread waits for a COMMIT in
+ * flight. Work that can wait is deferred instead (hub_defer); this keeps
+ * anything that was not correct, only slower. */
+static void cw_guard(void)
+{
+	if (cw.busy)
+		cw_finish(true);
+}
+
+static struct def_ent *def_head;
+
+bool hub_db_busy(void)
+{
+	/* Also while earlier input waits in the defer list: later input must
+	 * queue behind it, or a session's frames could run out of order. */
+	return cw.busy || def_head != NULL;
+}
+
+static void cw_start(void)
+{
+	if (!cw.started) {
+		if (pthread_create(&cw.th, NULL, cw_main, NULL) != 0) {
+			/* No thread: commit here, as a plain group commit would. */
+			int64_t t0 = time_mono_us();
+			int rc = hub_store_commit(hub.st);
+			pthread_mutex_lock(&cw.mu);
+			cw.rc = rc;
+			cw.us = time_mono_us() - t0;
+			cw.done = true;
+			pthread_mutex_unlock(&cw.mu);
+			return;
+		}
+		cw.started = true;
+	}
+	pthread_mutex_lock(&cw.mu);
+	cw.req = true;
+	pthread_cond_broadcast(&cw.cv);
+	pthread_mutex_unlock(&cw.mu);
+}
+
+static void cw_stop(void)
+{
+	cw_finish(true);
+	if (!cw.started)
+		return;
+	pthread_mutex_lock(&cw.mu);
+	cw.quit = true;
+	pthread_cond_broadcast(&cw.cv);
+	pthread_mutex_unlock(&cw.mu);
+	pthread_join(cw.th, NULL);
+	cw.started = false;
+}
+
+/* ---- deferred work: what arrived while a COMMIT was running ---- */
+
+struct def_ent {
+	struct def_ent *next;
+	void (*fn)(void *owner, void *data);
+	void (*free_data)(void *data);
+	void *owner, *data;
+};
+
+static struct def_ent **def_tail = &def_head;
+static bool tick_due;
+
+void hub_defer(void (*fn)(void *owner, void *data), void *owner, void *data, void (*free_data)(void *data))
+{
+	struct def_ent *d = xcalloc(1, sizeof *d);
+
+	d->fn = fn;
+	d->owner = owner;
+	d->data = data;
+	d->free_data = free_data;
+	*def_tail = d;
+	def_tail = &d->next;
+}
+
+void hub_undefer(void *owner)
+{
+	for (struct def_ent *d = def_head; d; d = d->next)
+		if (d->owner == owner) {
+			d->fn = NULL;
+			d->owner = NULL;
+		}
+}
+
+static void server_tick_work(void);
+
+static void def_run(void)
+{
+	struct def_ent *d;
+
+	/* One entry at a time from the head: an entry may defer more (it will
+	 * not, the store is free now, but the list stays consistent). */
+	while ((d = def_head)) {
+		def_head = d->next;
+		if (!def_head)
+			def_tail = &def_head;
+		if (d->fn)
+			d->fn(d->owner, d->data);
+		if (d->free_data)
+			d->free_data(d->data);
+		free(d);
+	}
+	if (tick_due) {
+		tick_due = false;
+		server_tick_work();
+	}
+}
+
+void hub_flush(void)
+{
+	struct stage_ent *e;
+
+	hub.m.passes++;
+	if (cw.busy && !cw_finish(false))
+		return;		/* still committing: inputs keep waiting in the defer list */
+	/* The store is free and holds no uncommitted work of an earlier batch:
+	 * deliveries may start (a webhook must not leave before its row is
+	 * committed, so never with a transaction open). */
+	if (!hub.in_tx && webhook_kicked) {
 		webhook_kicked = false;
 		webhook_run();
 	}
+	def_run();
+	e = stage_head;
+	stage_head = NULL;
+	stage_tail = &stage_head;
+	if (!hub.in_tx) {
+		stage_release(e, true);		/* read-only answers */
+		return;
+	}
+	hub.in_tx = false;
+	cw.batch = e;
+	cw.busy = true;
+	cw_start();
+}
+
+/* Commits everything and waits (shutdown). */
+static void hub_flush_all(void)
+{
+	for (int i = 0; i < 10 && (cw.busy || hub.in_tx || def_head || stage_head); i++) {
+		cw_finish(true);
+		hub_flush();
+	}
+	cw_finish(true);
 }
 
 /* ---- the loop ---- */
 
-static void server_tick(lws_sorted_usec_list_t *sul)
+static void server_tick_work(void)
 {
 	session_tick();
 	policy_expire();
 	webhook_run();
 	if (hub.demo)
 		demobot_tick();
+}
+
+static void server_tick(lws_sorted_usec_list_t *sul)
+{
+	/* While a COMMIT runs, the tick's store work waits for hub_flush. */
+	if (cw.busy)
+		tick_due = true;
+	else
+		server_tick_work();
 	lws_sul_schedule(hub.ctx, 0, sul, server_tick, LWS_US_PER_SEC);
 }
 
@@ -457,6 +697,7 @@ int server_run(char *err, size_t errlen)
 	}
 	hub.next_seq = max + 1;
 	hub.started_ms = time_now_ms();
+	hub_store_set_guard(hub.st, cw_guard);
 
 	/* BATOND_LWS_LOG=<lws level bits> lets an operator see lws itself. */
 	const char *lv = getenv("BATOND_LWS_LOG");
@@ -500,7 +741,7 @@ int server_run(char *err, size_t errlen)
 	if (hub.cfg.demo && demobot_start(err, errlen) < 0)
 		goto out;
 	lws_sul_schedule(hub.ctx, 0, &tick_sul, server_tick, LWS_US_PER_SEC);
-	webhook_run();
+	hub_webhook_kick();
 	hub_flush();
 
 	while (!hub.stop) {
@@ -508,6 +749,7 @@ int server_run(char *err, size_t errlen)
 			break;
 		hub_flush();
 	}
+	hub_flush_all();
 	/* Say goodbye (close 1001) and give the closes up to two seconds to go out. */
 	session_close_all();
 	for (int64_t end = time_mono_us() + 2000000; hub.sessions && time_mono_us() < end;) {
@@ -515,17 +757,20 @@ int server_run(char *err, size_t errlen)
 			break;
 		hub_flush();
 	}
+	hub_flush_all();
 	log_info("shutting down after %llu loop passes, %llu commits (p50 %lld us), %llu events",
 		 (unsigned long long)hub.m.passes, (unsigned long long)hub.m.commit_n,
 		 (long long)hub_metrics_quantile(hub.m.commit_us, hub.m.commit_n, 0.5),
 		 (unsigned long long)hub.m.events);
-	hub_flush();
 	ret = 0;
 out:
 	lws_sul_cancel(&tick_sul);
 	demobot_stop();
+	hub_flush_all();
 	lws_context_destroy(hub.ctx);
 	hub.ctx = NULL;
-	hub_flush();
+	hub_flush_all();
+	cw_stop();
+	hub_store_set_guard(hub.st, NULL);
 	return ret;
 }

@@ -310,9 +310,8 @@ static void session_typing(struct hub_session *s, const struct proto_typing *t)
 
 /* ---- frames in ---- */
 
-static void session_frame(struct hub_session *s, const char *buf, size_t len)
+static void session_frame(struct hub_session *s, const char *buf, size_t len, int64_t t0)
 {
-	int64_t t0 = time_mono_us();
 	struct proto_err err;
 	struct proto_frame *f = proto_frame_decode(buf, len, (size_t)hub.cfg.max_frame_bytes, &err);
 
@@ -364,6 +363,20 @@ static void session_frame(struct hub_session *s, const char *buf, size_t len)
 	}
 out:
 	proto_frame_free(f);
+}
+
+/* A frame that arrived while the store was busy committing. */
+struct session_later {
+	int64_t t0;
+	size_t len;
+	char buf[];
+};
+
+static void session_frame_later(void *owner, void *data)
+{
+	struct session_later *l = data;
+
+	session_frame(owner, l->buf, l->len, l->t0);
 }
 
 /* ---- stats (supervisors, once a second) ---- */
@@ -542,8 +555,16 @@ static int session_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 		if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
 			if (lws_frame_is_binary(wsi))
 				session_error(s, PROTO_ERR_BAD_REQUEST, "frames are JSON text, not binary", 0);
-			else
-				session_frame(s, sb_str(&s->rx), s->rx.len);
+			else if (hub_db_busy()) {
+				struct session_later *l = xmalloc(sizeof *l + s->rx.len + 1);
+				l->t0 = time_mono_us();
+				l->len = s->rx.len;
+				memcpy(l->buf, s->rx.buf, s->rx.len);
+				l->buf[l->len] = '\0';
+				hub_defer(session_frame_later, s, l, free);
+			} else {
+				session_frame(s, sb_str(&s->rx), s->rx.len, time_mono_us());
+			}
 			sb_reset(&s->rx);
 		}
 		return 0;

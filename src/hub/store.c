@@ -21,6 +21,7 @@
 
 struct hub_store {
 	sqlite3 *db;
+	void (*guard)(void);	/* called before every statement (server.c: wait for a background COMMIT) */
 	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_SLOTS];
 	int savepoints;
 	char err[256];
@@ -171,7 +172,7 @@ struct hub_store *hub_store_open(const char *path, char *err, size_t errlen)
 	char mode[32] = "";
 
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open the database %s: %s; check the path and its permissions",
 			 path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
@@ -238,10 +239,32 @@ static sqlite3_stmt *hub_store_stmt(struct hub_store *st, const char *sql)
 	return NULL;
 }
 
+/* The commit thread's statements skip the guard (it is what the guard waits for). */
+static _Thread_local bool store_unguarded;
+
+void hub_store_set_guard(struct hub_store *st, void (*guard)(void))
+{
+	st->guard = guard;
+}
+
+int hub_store_commit_background(struct hub_store *st)
+{
+	int rc;
+
+	store_unguarded = true;
+	rc = hub_store_commit(st);
+	store_unguarded = false;
+	return rc;
+}
+
 static sqlite3_stmt *hub_store_bind(struct hub_store *st, const char *sql, const char *fmt, va_list ap)
 {
-	sqlite3_stmt *stmt = hub_store_stmt(st, sql);
+	sqlite3_stmt *stmt;
 	int rc = SQLITE_OK, i = 1;
+
+	if (st->guard && !store_unguarded)
+		st->guard();
+	stmt = hub_store_stmt(st, sql);
 
 	if (!stmt)
 		return NULL;

@@ -201,6 +201,12 @@ void webhook_run(void)
 
 	if (room <= 0 || !hub.ctx)
 		return;
+	/* Only committed webhooks may leave: with work of this pass (or a
+	 * COMMIT) in flight, wait for hub_flush to call again. */
+	if (hub.in_tx || hub_db_busy()) {
+		hub_webhook_kick();
+		return;
+	}
 	rows = hub_store_rows(hub.st, SQL_WH_DUE, "ii", time_now_ms(), (int64_t)room + njobs);
 	if (!rows)
 		return;
