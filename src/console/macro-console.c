@@ -7,7 +7,8 @@
  * is running, the executable that is running) is this file's. app.c calls
  * macro_console_open() once and macro_console_poll() from its tick and the
  * end of each loop pass; the command table points `macro` and `macros` at
- * the handlers below.
+ * the handlers below. `macro --stop` ends a run that waits (for a money
+ * dialog the agent answered no, say).
  *
  * What runs where: a multi-step macro shows its plan with ui_confirm()
  * (the dialog runs `macro NAME …` again with APP_RUN_CONFIRMED on yes); a
@@ -197,17 +198,29 @@ int macro_cmd_macro(struct app *app, const struct cmd_call *call, unsigned flags
 	bool plan_only = false;
 	int a = 0;
 
+	if (a < call->argc && strcmp(call->argv[a], "--stop") == 0) {
+		if (!mc.run && !mc.exec) {
+			snprintf(err, errlen, "macro --stop: no macro is running");
+			return -1;
+		}
+		/* The run reports where it stopped at the next poll. */
+		macro_console_cancel();
+		poll_run(app, time_now_ms());
+		return 0;
+	}
 	if (a < call->argc && strcmp(call->argv[a], "--plan") == 0) {
 		plan_only = true;
 		a++;
 	}
 	if (a >= call->argc) {
 		snprintf(err, errlen, "macro: name a macro (macros lists them). Usage: macro [--plan] NAME "
-			 "[ANSWER]...");
+			 "[ANSWER]... or macro --stop");
 		return -1;
 	}
 	if (mc.run || mc.exec) {
-		snprintf(err, errlen, "macro: another macro is still running; wait for it, or press Esc");
+		snprintf(err, errlen, "macro: macro %s is still running; wait for it, or end it with "
+			 "macro --stop", mc.run ? macro_run_plan(mc.run)->name :
+			 mc.exec_macro ? mc.exec_macro->name : "?");
 		return -1;
 	}
 	m = macro_set_find(mc.set, call->argv[a]);

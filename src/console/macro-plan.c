@@ -736,8 +736,7 @@ enum macro_run_state macro_run_poll(struct macro_run *r, const struct model *m,
 	if (msglen)
 		msg[0] = '\0';
 	if (r->cancelled) {
-		snprintf(msg, msglen, "macro %s stopped after %zu of %zu steps (not confirmed)", p->name,
-			 r->next, p->n);
+		snprintf(msg, msglen, "macro %s stopped after %zu of %zu steps", p->name, r->next, p->n);
 		return MACRO_RUN_FAILED;
 	}
 	while (r->next < p->n) {

@@ -298,6 +298,18 @@ static void test_draft_and_plan(void)
 	CHECK(rec.feedback_ok);
 	CHECK_STR(rec.feedback, "macro late-apology: 4 steps done");
 
+	/* A run that waits can be stopped. */
+	CHECK_INT(run(&app, "macro late-apology", APP_RUN_CONFIRMED | APP_RUN_INTERACTIVE, err, sizeof err), 0);
+	CHECK(macro_console_busy());
+	CHECK_INT(run(&app, "macro greeting", APP_RUN_INTERACTIVE, err, sizeof err), -1);
+	CHECK_STR(err, "macro: macro late-apology is still running; wait for it, or end it with macro --stop");
+	CHECK_INT(run(&app, "macro --stop", APP_RUN_INTERACTIVE, err, sizeof err), 0);
+	CHECK(!macro_console_busy());
+	CHECK(!rec.feedback_ok);
+	CHECK_STR(rec.feedback, "macro late-apology stopped after 1 of 4 steps");
+	CHECK_INT(run(&app, "macro --stop", APP_RUN_INTERACTIVE, err, sizeof err), -1);
+	CHECK_STR(err, "macro --stop: no macro is running");
+
 	/* Errors. */
 	CHECK_INT(run(&app, "macro nope", APP_RUN_INTERACTIVE, err, sizeof err), -1);
 	CHECK(strstr(err, "macro: there is no macro \"nope\" in contrib/macros") == err);
