@@ -217,6 +217,30 @@ static void fill_model(struct model *m)
 	sb_free(&sb);
 }
 
+static int g_seq_extra = 100000;
+
+/* --queue N (demo): N more queued conversations, as a snapshot would bring. */
+static int g_extra;
+
+static void fill_extra(struct model *m)
+{
+	static const char *const prio[] = { "urgent", "high", "normal", "low" };
+
+	if (g_extra <= 0)
+		return;
+	for (int i = 0; i < g_extra; i++) {
+		char *json = xasprintf("{\"type\":\"event\",\"seq\":%d,\"kind\":\"conversation.queued\","
+				       "\"conv\":\"q-%d\",\"at\":\"%s\",\"body\":{\"conversation\":{\"id\":"
+				       "\"q-%d\",\"state\":\"queued\",\"priority\":\"%s\",\"channel\":\"web\","
+				       "\"created_at\":\"%s\",\"queued_at\":\"%s\",\"version\":1,\"customer\":"
+				       "{\"id\":\"cu-q%d\",\"name\":\"Customer %d\"}}}}",
+				       ++g_seq_extra, i, ts(i % 3600), i, prio[i % 4], ts(i % 3600),
+				       ts(i % 3600), i, i);
+		apply(m, json);
+		free(json);
+	}
+}
+
 static int g_seq = 10, g_msg = 10;
 
 static void add_message(struct model *m, const char *text)
@@ -245,9 +269,13 @@ static struct ui *start_ui(struct app *app)
 	char err[256];
 	struct ui *ui;
 
+	int64_t t0;
+
 	app->model = model_new(0);
 	fill_model(app->model);
+	fill_extra(app->model);
 	g_app = app;
+	t0 = time_mono_us();
 	ui = ui_new(app, err, sizeof(err));
 	if (!ui) {
 		fprintf(stderr, "ui_new: %s\n", err);
@@ -257,6 +285,9 @@ static struct ui *start_ui(struct app *app)
 	model_set_conn(app->model, MODEL_CONN_CONNECTED, 0, NULL);
 	ui_tick(ui, time_now_ms());
 	ui_render(ui);
+	if (g_extra)
+		fprintf(stderr, "first paint with %zu queued: %.2f ms (ui_new + tick + render)\n",
+			app->model->nqueue, (double)(time_mono_us() - t0) / 1000.0);
 	return ui;
 }
 
@@ -696,8 +727,11 @@ int main(int argc, char **argv)
 
 	setenv("LANG", "C.UTF-8", 1);
 	setenv("LC_ALL", "C.UTF-8", 1);
-	if (argc > 1 && strcmp(argv[1], "--demo") == 0)
+	if (argc > 1 && strcmp(argv[1], "--demo") == 0) {
+		if (argc > 3 && strcmp(argv[2], "--queue") == 0)
+			g_extra = atoi(argv[3]);
 		return demo();
+	}
 	setenv("TERM", "xterm-256color", 1);
 	setenv("XDG_CONFIG_HOME", "/nonexistent-baton-test", 1);
 	unsetenv("NO_COLOR");

@@ -143,7 +143,7 @@ static void view_queue_row_queued(struct ui *ui, WINDOW *w, const struct model_q
 	int base = sel ? THEME_QUEUE_SELECTED : THEME_NORMAL;
 	char wait[16], sent[8];
 	int64_t from = q->queued_at ? q->queued_at : q->created_at;
-	int rest = width - 2 - 6, namew;
+	int rest = width - 3 - 6, namew;
 	bool show_reason = rest >= 12 + 10, show_chan = rest >= 12 + 10 + 5,
 	     show_lang = rest >= 12 + 10 + 5 + 3, show_sent = rest >= 12 + 10 + 5 + 3 + 3;
 
@@ -151,6 +151,7 @@ static void view_queue_row_queued(struct ui *ui, WINDOW *w, const struct model_q
 	wattrset(w, ui->attr[base]);
 	ui_draw(ui, w, sel ? base : view_queue_prio_slot(q->priority),
 		view_queue_prio_mark(q->priority), 2, 2);
+	ui_pad(ui, w, base, 3);	/* "!!" never touches a 59:59 wait */
 	view_queue_col(ui, w, sel ? base : view_queue_sla_slot(ui, q->sla_due_at), wait, 5, base,
 		       true);
 	namew = rest - (show_reason ? 10 : 0) - (show_chan ? 5 : 0) - (show_lang ? 3 : 0) -
@@ -190,6 +191,7 @@ static void view_queue_row_mine(struct ui *ui, WINDOW *w, const struct model_con
 
 	wattrset(w, ui->attr[base]);
 	ui_draw(ui, w, base, c->monitored ? "@ " : "> ", 2, 2);
+	ui_pad(ui, w, base, 3);
 	if (waiting && last) {
 		char wait[16];
 		/* How long the customer has waited for my answer. */
