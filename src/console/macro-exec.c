@@ -115,6 +115,11 @@ struct macro_exec *macro_exec_start(const char *path, const char *input, size_t 
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(pin[0], 0) < 0 || dup2(pout[1], 1) < 0 || dup2(perr[1], 2) < 0)
 			_exit(126);
+		/* Nothing else of the console's: not the hub's socket, not the
+		 * store, not the control socket (whatever their close-on-exec). */
+		if (close_range(3, ~0u, 0) < 0)
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
 		if (chdir(dir) < 0)
 			_exit(126);
 		char *const argv[] = { abs, NULL };

@@ -4,6 +4,7 @@
  * read its input; the poll never blocks; the output becomes a plan. */
 #include "baton/macro.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,33 @@ static void test_good(void)
 out:
 	unlink(p);
 	free(p);
+}
+
+static void test_no_inherited_fds(void)
+{
+	/* An fd of the console without close-on-exec is not the program's. */
+	int leak = open("/dev/null", O_RDONLY);
+	char *snippet = xasprintf("ls /proc/self/fd | sort -n | tr '\\n' ' '\n");
+	char *p = script("fds", snippet);
+	struct macro_exec *x = start(p, "", 5000, 0);
+
+	CHECK(leak > 2);
+	CHECK(x != NULL);
+	if (x) {
+		CHECK_INT(macro_exec_wait(x), MACRO_EXEC_DONE);
+		/* 0-2, and the fd ls itself opens for /proc/self/fd. */
+		const char *o = macro_exec_output(x, NULL);
+		char want[32];
+		snprintf(want, sizeof want, " %d ", leak);
+		CHECK(strstr(o, want) == NULL || leak == 3);
+		CHECK(strncmp(o, "0 1 2 ", 6) == 0);
+		CHECK(strlen(o) <= 8);	/* "0 1 2 3 " at most */
+	}
+	macro_exec_free(x);
+	close(leak);
+	unlink(p);
+	free(p);
+	free(snippet);
 }
 
 static void test_failing(void)
@@ -204,6 +232,7 @@ static void test_input_json(void)
 
 static const struct test tests[] = {
 	TEST(test_good),
+	TEST(test_no_inherited_fds),
 	TEST(test_failing),
 	TEST(test_too_slow),
 	TEST(test_too_much),
