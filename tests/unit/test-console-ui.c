@@ -568,6 +568,16 @@ static void test_keys(void)
 	keys_in("\r");
 	step("input");
 	REPLY_HAS("runs=say \"line one\\nline two\"|");
+	/* A paste never answers a dialog: "y" pasted into the paste
+	 * question is ignored, the question stays. */
+	keys_in("\x1b[200~x\ry\x1b[201~");
+	step("input");
+	keys_in("\x1b[200~y\x1b[201~");
+	step("input");
+	REPLY_HAS("draft=\n");
+	keys_in("n");
+	step("input");
+	REPLY_HAS("draft=\n");
 	/* meta-Enter is a new line, not send. */
 	keys_in("a\x1b\rb");
 	step("input");

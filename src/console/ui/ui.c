@@ -853,6 +853,12 @@ static void ui_paste_end(struct ui *ui)
 	size_t lines = 1;
 
 	ui->pasting = false;
+	/* Never let a paste answer or replace an open dialog (a money
+	 * confirmation must be answered by a key the agent pressed). */
+	if (ui->ov != UI_OV_NONE) {
+		ui_feedback(ui, false, "Paste ignored: answer or close the dialog first.");
+		return;
+	}
 	for (const char *s = p; *s; s++)
 		lines += *s == '\n';
 	if (ui->mode == UI_MODE_CMDLINE) {
