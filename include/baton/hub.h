@@ -103,6 +103,8 @@ struct hub_agent {
 /* Loads (or refreshes) an agent from the store; NULL if unknown. */
 struct hub_agent *hub_agent_get(const char *id);
 struct hub_agent *hub_agent_by_token(const char *token);
+/* Only if it is in memory (every agent with a session is): no store access. */
+struct hub_agent *hub_agent_find(const char *id);
 void hub_agents_free(void);
 bool hub_agent_has_skill(const struct hub_agent *a, const char *skill);
 /* Called by session.c when a session authenticates / goes away. */

@@ -91,6 +91,11 @@ static struct hub_agent *agent_from_row(json_t *row)
 	return a;
 }
 
+struct hub_agent *hub_agent_find(const char *id)
+{
+	return id ? agent_lookup(id) : NULL;
+}
+
 struct hub_agent *hub_agent_get(const char *id)
 {
 	struct hub_agent *a;

@@ -368,7 +368,7 @@ static void dispatch_event(const struct stage_ent *e)
 			break;
 		memcpy(id, p + 1, (size_t)(q - p - 1));
 		id[q - p - 1] = '\0';
-		struct hub_agent *a = hub_agent_get(id);
+		struct hub_agent *a = hub_agent_find(id);	/* release never touches the store */
 		if (a)
 			for (struct hub_session *s = a->sessions; s; s = s->next_agent)
 				deliver(s, e->out);
