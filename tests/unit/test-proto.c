@@ -74,6 +74,7 @@ static char **list_dir(const char *dir, const char *suffix, const char *except, 
 	*count = 0;
 	if (!d)
 		return NULL;
+	v = xcalloc(1, sizeof *v);	/* an empty directory gives an empty list, not NULL */
 	while ((e = readdir(d))) {
 		if (!ends_with(e->d_name, suffix) || (except && ends_with(e->d_name, except)))
 			continue;
