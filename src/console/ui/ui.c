@@ -1015,10 +1015,15 @@ static void ui_alerts(struct ui *ui)
 				newest = at;
 		}
 		if (q->priority == PROTO_PRIO_URGENT) {
-			char *t = xasprintf("Urgent: %s", q->reason >= 0 ?
-					    PROTO_ENUM_STR(reason_code, q->reason) : "escalation");
-			notify_urgent(nt, q->id, t, q->customer);
+			/* The same words as app.c's alert for a live escalation. */
+			char *t = xasprintf("Urgent escalation: %s", q->customer[0] ? q->customer :
+					    "a customer");
+			char *b = xasprintf("%s %s (%s)", q->id, q->reason >= 0 ?
+					    PROTO_ENUM_STR(reason_code, q->reason) : "",
+					    PROTO_ENUM_STR(channel, q->channel));
+			notify_urgent(nt, q->id, t, b);
 			free(t);
+			free(b);
 			if (!ui_strset_has(ui->urgent, ui->nurgent, q->id)) {
 				ui->urgent = xrealloc(ui->urgent, (ui->nurgent + 1) * sizeof(char *));
 				ui->urgent[ui->nurgent++] = xstrdup(q->id);
