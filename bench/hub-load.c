@@ -101,13 +101,14 @@ struct hl_opts {
 	const char *build;
 	const char *node_dir;
 	bool keep;
+	bool keep_idle;		/* the idle streams stay open during the load */
 	int nice;		/* applied to us and inherited by the targets */
 	bool set_nice;
 };
 
 static struct hl_opts hl_opt = {
 	HL_DEF_AGENTS, HL_DEF_IDLE, HL_DEF_RATE, HL_DEF_SECONDS, HL_DEF_INFLIGHT,
-	NULL, NULL, NULL, false, 0, false
+	NULL, NULL, NULL, false, false, 0, false
 };
 
 /*
@@ -1051,6 +1052,9 @@ static void hl_agent_message(struct hl_run *r, struct hl_conn *c, const char *p,
 	/* The timed path: a delivery is recognised without a JSON parse, so
 	 * the generator stays cheap; everything else is parsed properly. */
 	if (c->claimed && hl_delivery(r, c, p, n, now))
+		return;
+	/* An idle stream kept open (--keep-idle) only hears broadcasts. */
+	if (c->idle && c->welcomed)
 		return;
 	hl_agent_json(r, c, p, n);
 }
@@ -2015,11 +2019,13 @@ static void hl_target_measure(struct hl_target *t, struct hl_run *r)
 			t->idle_bytes_per_conn = (double)(t->rss_conns_kb - t->rss_idle_kb) *
 						 1024.0 / t->idle_open;
 		hl_progress(t, "%d idle streams open, RSS %ld KiB", t->idle_open, t->rss_conns_kb);
-		hl_free_conns(r, r->idle, r->nidle, true);
-		r->idle = NULL;
-		r->nidle = 0;
+		if (!hl_opt.keep_idle) {
+			hl_free_conns(r, r->idle, r->nidle, true);
+			r->idle = NULL;
+			r->nidle = 0;
+			hl_pump_for(r, 500000);
+		}
 		r->err[0] = '\0';
-		hl_pump_for(r, 500000);
 	}
 	if (r->failed || hl_stop)
 		return;
@@ -2474,8 +2480,9 @@ static void hl_print_table(const struct hl_target *tg)
 	int k;
 
 	printf("\nhub-load: %d agents, %d idle agents, --rate %d/s and then as fast as it goes "
-	       "with %d POSTs in flight, %d s each%s\n", hl_opt.agents, hl_opt.idle, hl_opt.rate,
-	       hl_opt.inflight, hl_opt.seconds, hl_opt.set_nice ? ", reniced" : "");
+	       "with %d POSTs in flight, %d s each%s%s\n", hl_opt.agents, hl_opt.idle, hl_opt.rate,
+	       hl_opt.inflight, hl_opt.seconds, hl_opt.set_nice ? ", reniced" : "",
+	       hl_opt.keep_idle ? ", idle streams open during the load" : "");
 	printf("%-30s %10s %10s %10s %9s %9s  %s\n", "", "hub", "node", "lws", "hub/node",
 	       "hub/lws", "goal (hub)");
 	for (i = 0; i < BATON_ARRAY_LEN(hl_rows); i++) {
@@ -2561,7 +2568,7 @@ static void hl_usage(FILE *f)
 	fprintf(f,
 		"usage: hub-load [--agents N] [--idle N] [--rate R] [--seconds S]\n"
 		"                [--inflight N] [--only hub|node|lws] [--build DIR]\n"
-		"                [--node-dir DIR] [--keep] [--nice N] [--help]\n"
+		"                [--node-dir DIR] [--keep] [--keep-idle] [--nice N] [--help]\n"
 		"Load benchmark of batond against a Node ws relay and a bare libwebsockets\n"
 		"relay (bench/hub-load.md). Each target runs pinned to CPU 0, this program on\n"
 		"CPU 1, on 127.0.0.1 only.\n"
@@ -2576,6 +2583,7 @@ static void hl_usage(FILE *f)
 		"                 else the build directory this program is in)\n"
 		"  --node-dir DIR bench/relay-node (default: found from here)\n"
 		"  --keep         keep the temporary directories (store, logs)\n"
+		"  --keep-idle    keep the --idle streams open during the load phases\n"
 		"  --nice N       run the generator and the targets at this nice value (a\n"
 		"                 negative one needs root; for a machine others also use)\n",
 		HL_DEF_AGENTS, HL_DEF_IDLE, HL_DEF_RATE, HL_DEF_SECONDS, HL_DEF_INFLIGHT);
@@ -2609,6 +2617,7 @@ static int hl_parse_args(int argc, char **argv)
 		{ "build", required_argument, NULL, 'b' },
 		{ "node-dir", required_argument, NULL, 'n' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "keep-idle", no_argument, NULL, 'K' },
 		{ "nice", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -2654,6 +2663,9 @@ static int hl_parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			hl_opt.keep = true;
+			break;
+		case 'K':
+			hl_opt.keep_idle = true;
 			break;
 		case 'N':
 			if (hl_parse_int("--nice", optarg, -20, 19, &hl_opt.nice) < 0)
