@@ -48,6 +48,7 @@ struct app {
 	char store_error[200];	/* last store problem for the status bar ("" if none) */
 	unsigned flags;		/* APP_RUN_HEADLESS when run with -e */
 	struct app_priv *priv;	/* app.c's own bookkeeping */
+	int64_t started_us;	/* time_mono_us() when main started (for the first-paint log line) */
 };
 
 /* What main.c resolved from the command line, environment and config. */

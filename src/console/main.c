@@ -265,6 +265,8 @@ int main(int argc, char **argv)
 	struct app_opts o;
 	int logfd = -1;
 
+	int64_t started_us = time_mono_us();
+
 	setlocale(LC_ALL, "");
 	log_init("baton", LOG_WARN);
 	/* `baton :say hello` talks to the console already running. */
@@ -363,6 +365,7 @@ int main(int argc, char **argv)
 
 	memset(&app, 0, sizeof app);
 	app.cfg = cfg;
+	app.started_us = started_us;
 	memset(&o, 0, sizeof o);
 	o.url = config_get_str(cfg, "url");
 	o.token = token;

@@ -253,8 +253,11 @@ static void queue_put(struct model *m, const struct proto_conversation *c)
 
 	if (old && old->version > c->version)
 		return;		/* an older copy (a result racing its event) */
+	struct model_qitem *q = qitem_new(c);
+	if (old)
+		q->ui_marks = old->ui_marks;
 	queue_remove(m, c->id);
-	queue_insert(m, qitem_new(c));
+	queue_insert(m, q);
 }
 
 void model_queue_put_row(struct model *m, const struct model_qitem *row)

@@ -123,6 +123,13 @@ static void test_queue_order(void)
 	CHECK_STR(m->queue[0]->customer, "Ay\xc5\x9f" "e");
 	CHECK(m->queue[0]->has_sentiment);
 	CHECK_INT(m->last_seq, 5);
+	/* The UI's marks survive a newer version of the row. */
+	m->queue[0]->ui_marks = 5;
+	char *b2 = conv_json("c-b", "queued", "urgent", NULL, "\"2026-11-22T03:30:00Z\"", 2, NULL);
+	CHECK_INT(ev_conv(m, 6, "conversation.queued", b2, NULL), 1);
+	CHECK_INT(m->queue[0]->ui_marks, 5);
+	CHECK_INT(m->queue[0]->version, 2);
+	free(b2);
 	for (size_t i = 1; i < m->nqueue; i++)
 		CHECK(model_qitem_cmp(m->queue[i - 1], m->queue[i]) < 0);
 	free(a); free(b); free(c); free(d); free(e);
