@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # auto-reply.sh: answer late-order escalations without a person.
 #
-# Follows the hub's events (baton --follow). For every escalation queued
+# Follows the hub's events (baton --follow: the queue as it is, then every
+# event, as JSON lines). For every escalation queued
 # with reason order_problem whose most recent order is "shipped" and was
 # placed at least --min-days days ago (a late order), it
 #   1. claims the conversation           baton -e 'claim ID'
@@ -76,11 +77,14 @@ run() {
 		>/dev/null 2>&1
 }
 
-# One event line: is it a late order_problem escalation? Prints the id.
-late_order_id() {
+# One line of baton --follow: the ids of late order_problem escalations in
+# it. A conversation.queued event names one; the snapshot line at the start
+# ({"event":"snapshot","queue":[…],…}) lists those already waiting.
+late_order_ids() {
 	jq -r --argjson days "$MIN_DAYS" '
-		select((.kind // .event) == "conversation.queued")
-		| .body.conversation
+		(if (.queue | type) == "array" then .queue[]
+		 elif (.kind // .event) == "conversation.queued" then .body.conversation
+		 else empty end)
 		| select(.escalation.reason.code == "order_problem")
 		| select(((.customer.orders // []) | length) > 0)
 		| (.customer.orders | max_by(.placed_at)) as $o
@@ -138,7 +142,8 @@ handle() {	# conversation id
 
 log "following the hub; answering late orders (shipped >= $MIN_DAYS days) with macro $MACRO" \
 	"$([ $ALLOW_MONEY -eq 1 ] && echo '(money allowed)' || echo '(no money)')"
-"$BATON" --follow | while IFS= read -r line; do
-	id=$(printf '%s\n' "$line" | late_order_id)
-	[ -n "$id" ] && handle "$id"
+"$BATON" --follow </dev/null | while IFS= read -r line; do
+	printf '%s\n' "$line" | late_order_ids | while IFS= read -r id; do
+		handle "$id"
+	done
 done
