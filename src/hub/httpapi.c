@@ -497,6 +497,9 @@ json_t *httpapi_close(const char *conv, json_t *body, int *status)
 	else
 		PROTO_SET_NULL(f->u.event.body, body, csat);
 	struct hub_aud aud = { .sups = true, .agents = { jstr(row, "assignee"), NULL } };
+	/* Closed while still queued: everyone has it in their queue view. */
+	if (strcmp(jstr(row, "state"), "queued") == 0)
+		aud.all = true;
 	int rc = hub_event(f, &aud);
 	json_decref(row);
 	if (rc < 0) {

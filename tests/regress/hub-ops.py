@@ -221,6 +221,16 @@ async def main(tap):
         ev = await ana.event("conversation.closed", conv)
         tap.ok(ev and ev["body"]["csat"] == 5, "the owner sees conversation.closed with csat")
 
+        # the bot resolves a queued conversation itself: it leaves everyone's queue
+        st, b = hub.http("POST", "/v1/escalations", hubc.escalation("ext-q", hubc.customer("cu-q", "o-q")), tok["bot"])
+        q = b["conversation"]
+        st, _ = hub.http("POST", "/v1/conversations/%s/close" % q, {"csat": None}, tok["bot"])
+        tap.eq(st, 200, "the bot may close a queued conversation")
+        ev = await ben.event("conversation.closed", q)
+        tap.ok(ev is not None and ev["body"]["csat"] is None, "agents see a queued conversation close", ev)
+        st, b = hub.http("POST", "/v1/conversations/%s/close" % q, {"csat": 3}, tok["bot"])
+        tap.eq(st, 409, "closing twice: 409")
+
         # claim race: two agents, one conversation, same instant
         st, b = hub.http("POST", "/v1/escalations", hubc.escalation("ext-race", hubc.customer("cu-9", "o-9")), tok["bot"])
         race = b["conversation"]
