@@ -113,8 +113,10 @@ void ctl_publish(struct ctl *c, json_t *event);
 
 /*
  * The line a subscriber gets for an event frame (JSON, lent): {"event":KIND,
- * "seq":…,"conv":…,"at":…,"body":…}, every string sanitized; NULL if it is
- * not an event. Caller frees. `baton --follow` prints the same lines.
+ * "seq":…,"conv":…,"at":…,"body":…}, every string sanitized. A snapshot
+ * frame gives {"event":"snapshot","upto":…,"queue":[…],"mine":[…],…} (what
+ * `baton --follow` prints first, so a script sees what already waits). NULL
+ * for any other frame. Caller frees. `baton --follow` prints these lines.
  */
 char *ctl_event_line(json_t *event);
 

@@ -636,7 +636,22 @@ static json_t *event_json(json_t *event)
 
 char *ctl_event_line(json_t *event)
 {
-	json_t *line = event_json(event);
+	json_t *line = NULL;
+
+	if (json_is_string(json_object_get(event, "kind"))) {
+		line = event_json(event);
+	} else if (json_is_object(event) &&
+		   strcmp(json_string_value(json_object_get(event, "type")) ?
+			  json_string_value(json_object_get(event, "type")) : "", "snapshot") == 0) {
+		/* What is there when a follower starts: the queue, mine, … */
+		json_t *v;
+		const char *k;
+		line = json_object();
+		json_object_set_new(line, "event", json_string("snapshot"));
+		json_object_foreach(event, k, v)
+			if (strcmp(k, "type"))
+				json_object_set_new(line, k, sanitized(v));
+	}
 	char *s = line ? json_dumps(line, JSON_COMPACT) : NULL;
 
 	json_decref(line);

@@ -260,6 +260,13 @@ static void test_round_trip(void)
 	char *line = ctl_event_line(ev2);
 	CHECK(line && strstr(line, "{\"event\":\"message\",\"seq\":42,") == line && !strchr(line, '\x1b'));
 	free(line);
+	json_t *snap = json_pack("{s:s,s:i,s:[{s:s}],s:[]}", "type", "snapshot", "upto", 7, "queue", "id",
+				 "c-\x1b]0;x\x07", "mine");
+	line = ctl_event_line(snap);
+	CHECK(line && strstr(line, "{\"event\":\"snapshot\",\"upto\":7,\"queue\":[{\"id\":\"c-") == line);
+	CHECK(line && !strstr(line, "\\u001b") && !strchr(line, '\x1b'));
+	free(line);
+	json_decref(snap);
 	json_t *notev = json_pack("{s:s}", "type", "stats");
 	CHECK(ctl_event_line(notev) == NULL);
 	json_decref(notev);
