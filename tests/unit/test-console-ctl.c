@@ -6,6 +6,7 @@
 #include "baton/ctl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -326,7 +327,15 @@ static void *client_thread(void *arg)
 				   &t->answer, t->err, sizeof t->err);
 	/* The real `baton :…` path (prints the answer on stdout as JSON). */
 	char *argv[] = { (char *)"baton", (char *)":note", (char *)"two words; and more", NULL };
+	/* Its answer goes to stdout: keep it out of the TAP stream. */
+	int saved = dup(1), null = open("/dev/null", O_WRONLY);
+	fflush(stdout);
+	dup2(null, 1);
 	t->main_rc = ctl_client_main(3, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(null);
 	t->done = 1;
 	lws_cancel_service(t->ctx);
 	return NULL;
