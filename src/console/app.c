@@ -900,8 +900,15 @@ static void on_pass_end(void *user)
 	if ((app->flags & APP_RUN_HEADLESS) && !app->quit)
 		headless_pump(app);	/* a macro may have finished */
 
-	if (app->ui && !app->quit)
+	if (app->ui && !app->quit) {
 		ui_render(app->ui);
+		if (app->started_us) {
+			log_info("first paint %.1f ms after start (queue %zu, mine %zu, from the store)",
+				 (double)(time_mono_us() - app->started_us) / 1000.0, app->model->nqueue,
+				 app->model->nmine);
+			app->started_us = 0;
+		}
+	}
 }
 
 /* ---- the control socket ---- */
