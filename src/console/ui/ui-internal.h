@@ -139,13 +139,9 @@ struct ui {
 	int64_t pending_since;		/* commands unanswered since (0: none) */
 	bool too_small_drawn;
 
-	/* alerts */
-	int64_t newest_queued;		/* newest queued_at already announced */
-	bool queue_seen;
+	/* alerts: urgent conversations being re-alerted (notify_urgent) */
 	char **urgent;
 	size_t nurgent;
-	char **sla_warned;
-	size_t nsla;
 };
 
 /* ---- draw.c ---- */

@@ -984,64 +984,62 @@ struct keys *ui_keys(struct ui *ui)
  * queue at start (a snapshot is not an event) keep re-alerting until
  * claimed, and an SLA about to pass warns once, notify.sla_lead_s before. */
 
-static bool ui_strset_has(char **v, size_t n, const char *s)
+/* model_qitem.ui_marks bits */
+enum { UI_QMARK_URGENT = 1u << 0, UI_QMARK_SLA = 1u << 1 };
+
+static int ui_strcmp_p(const void *a, const void *b)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return true;
-	return false;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static void ui_alerts(struct ui *ui)
 {
 	struct model *m = ui_model(ui);
 	struct notify *nt = ui->app->notify;
-	int64_t newest = ui->newest_queued;
-	const struct model_qitem *fresh = NULL;
-	size_t nfresh = 0;
+	const char **ids = NULL;
+	size_t nids = 0;
 	int lead;
 
 	if (!nt)
 		return;
 	lead = notify_sla_lead_s(nt);
+	/* One pass over the queue; the marks on the rows say what was done
+	 * already, so 10,000 rows cost 10,000 looks, not lookups. */
 	for (size_t i = 0; i < m->nqueue; i++) {
-		const struct model_qitem *q = m->queue[i];
-		int64_t at = q->queued_at ? q->queued_at : q->created_at;
-		if (at > ui->newest_queued) {
-			nfresh++;
-			if (!fresh || q->priority < fresh->priority)
-				fresh = q;
-			if (at > newest)
-				newest = at;
-		}
+		struct model_qitem *q = m->queue[i];
 		if (q->priority == PROTO_PRIO_URGENT) {
-			/* The same words as app.c's alert for a live escalation. */
-			char *t = xasprintf("Urgent escalation: %s", q->customer[0] ? q->customer :
-					    "a customer");
-			char *b = xasprintf("%s %s (%s)", q->id, q->reason >= 0 ?
-					    PROTO_ENUM_STR(reason_code, q->reason) : "",
-					    PROTO_ENUM_STR(channel, q->channel));
-			notify_urgent(nt, q->id, t, b);
-			free(t);
-			free(b);
-			if (!ui_strset_has(ui->urgent, ui->nurgent, q->id)) {
+			if (!(q->ui_marks & UI_QMARK_URGENT)) {
+				/* The same words as app.c's alert for a live escalation. */
+				char *t = xasprintf("Urgent escalation: %s", q->customer[0] ?
+						    q->customer : "a customer");
+				char *b = xasprintf("%s %s (%s)", q->id, q->reason >= 0 ?
+						    PROTO_ENUM_STR(reason_code, q->reason) : "",
+						    PROTO_ENUM_STR(channel, q->channel));
+				notify_urgent(nt, q->id, t, b);
+				free(t);
+				free(b);
+				q->ui_marks |= UI_QMARK_URGENT;
 				ui->urgent = xrealloc(ui->urgent, (ui->nurgent + 1) * sizeof(char *));
 				ui->urgent[ui->nurgent++] = xstrdup(q->id);
 			}
+			if (!ids)
+				ids = xcalloc(m->nqueue, sizeof(*ids));
+			ids[nids++] = q->id;
 		}
-		if (q->sla_due_at && q->sla_due_at - ui->now <= (int64_t)lead * 1000 &&
-		    !ui_strset_has(ui->sla_warned, ui->nsla, q->id)) {
+		if (q->sla_due_at && !(q->ui_marks & UI_QMARK_SLA) &&
+		    q->sla_due_at - ui->now <= (int64_t)lead * 1000) {
 			char *t = xasprintf(q->sla_due_at <= ui->now ? "SLA passed: %s" :
 					    "SLA due soon: %s", q->customer[0] ? q->customer : q->id);
 			notify_post_conv(nt, NOTIFY_SLA, q->id, t, q->reason_text);
 			free(t);
-			ui->sla_warned = xrealloc(ui->sla_warned, (ui->nsla + 1) * sizeof(char *));
-			ui->sla_warned[ui->nsla++] = xstrdup(q->id);
+			q->ui_marks |= UI_QMARK_SLA;
 		}
 	}
-	/* Gone from the queue: stop repeating, forget the warning. */
+	/* Urgent ones gone from the queue (claimed, closed…): stop repeating. */
+	if (nids > 1)
+		qsort(ids, nids, sizeof(*ids), ui_strcmp_p);
 	for (size_t i = 0; i < ui->nurgent; ) {
-		if (!model_queue_find(m, ui->urgent[i])) {
+		if (!nids || !bsearch(&ui->urgent[i], ids, nids, sizeof(*ids), ui_strcmp_p)) {
 			notify_urgent_done(nt, ui->urgent[i]);
 			free(ui->urgent[i]);
 			ui->urgent[i] = ui->urgent[--ui->nurgent];
@@ -1049,17 +1047,7 @@ static void ui_alerts(struct ui *ui)
 		}
 		i++;
 	}
-	for (size_t i = 0; i < ui->nsla; ) {
-		if (!model_queue_find(m, ui->sla_warned[i])) {
-			free(ui->sla_warned[i]);
-			ui->sla_warned[i] = ui->sla_warned[--ui->nsla];
-			continue;
-		}
-		i++;
-	}
-	(void)fresh;
-	(void)nfresh;
-	ui->newest_queued = newest;
+	free(ids);
 }
 
 void ui_tick(struct ui *ui, int64_t now_ms)
@@ -1469,8 +1457,5 @@ void ui_free(struct ui *ui)
 	for (size_t i = 0; i < ui->nurgent; i++)
 		free(ui->urgent[i]);
 	free(ui->urgent);
-	for (size_t i = 0; i < ui->nsla; i++)
-		free(ui->sla_warned[i]);
-	free(ui->sla_warned);
 	free(ui);
 }
