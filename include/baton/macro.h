@@ -350,4 +350,42 @@ int macro_cmd_macro(struct app *app, const struct cmd_call *call, unsigned flags
 int macro_cmd_macros(struct app *app, const struct cmd_call *call, unsigned flags, char *err,
 		     size_t errlen);
 
+/* ---- the picker: filter as you type (macro-picker.c) ---- */
+
+/*
+ * The state of the `macros` picker, apart from drawing: the screen feeds it
+ * keys (keys.h codes) and draws macro_picker_line() for rows top..top+rows.
+ * Typed characters filter (macro_set_filter), backspace and ctrl-u edit the
+ * filter, up/down, ctrl-p/ctrl-n, pgup/pgdn move, Enter picks, Esc closes.
+ * Picking a macro that asks ({{ask:…}}) gives PREFILL: the ':' line gets
+ * "macro NAME " for the agent to type the answers.
+ */
+#define MACRO_PICK_MAX 256
+
+enum macro_pick_result {
+	MACRO_PICK_NONE,	/* nothing changed */
+	MACRO_PICK_REDRAW,	/* the filter or the selection changed */
+	MACRO_PICK_CLOSE,	/* Esc: close the picker */
+	MACRO_PICK_RUN,		/* run cmdline (app_run, interactive) and close */
+	MACRO_PICK_PREFILL,	/* put cmdline on the ':' line and close */
+};
+
+struct macro_picker {
+	const struct macro_set *set;
+	char typed[128];
+	const struct macro *hits[MACRO_PICK_MAX];
+	size_t n;		/* shown (at most MACRO_PICK_MAX) */
+	size_t total;		/* matching */
+	size_t sel;		/* index into hits */
+	size_t top;		/* first row shown */
+	size_t rows;		/* rows the screen shows (for paging; 10 until set) */
+};
+
+void macro_picker_init(struct macro_picker *p, const struct macro_set *s, size_t rows);
+enum macro_pick_result macro_picker_key(struct macro_picker *p, int key, char *cmdline, size_t size);
+/* Row i (0..n): "NAME  KEY  DESCRIPTION", sanitized, cut to cols columns. */
+void macro_picker_line(const struct macro_picker *p, size_t i, size_t cols, char *out, size_t size);
+/* The title: "Macros: order (2 of 7) — Enter runs, Esc closes". */
+void macro_picker_title(const struct macro_picker *p, char *out, size_t size);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "baton/cmd.h"
 #include "baton/common.h"
+#include "baton/keys.h"
 #include "baton/model.h"
 #include "baton/proto.h"
 #include "test.h"
@@ -735,6 +736,61 @@ static void test_contrib_examples(void)
 	model_free(m);
 }
 
+/* The picker: type to filter, move, pick; asks → the ':' line. */
+static void test_picker(void)
+{
+	struct macro_set *s = macro_set_load("contrib/macros", NULL);
+	struct macro_picker p;
+	char cmd[100], line[200], title[200];
+
+	macro_picker_init(&p, s, 3);
+	CHECK_INT(p.n, 7);
+	macro_picker_title(&p, title, sizeof title);
+	CHECK_STR(title, "Macros: type to filter (7 of 7) — Enter runs, Esc closes");
+	/* Alphabetical: greeting, handback-resolved, late-apology, … */
+	macro_picker_line(&p, 0, 200, line, sizeof line);
+	CHECK(strncmp(line, "greeting             F1       Introduce yourself", 48) == 0);
+	macro_picker_line(&p, 0, 12, line, sizeof line);
+	CHECK_STR(line, "greeting    ");
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_DOWN, cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_UP, cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_UP, cmd, sizeof cmd), MACRO_PICK_NONE);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_END, cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_INT(p.sel, 6);
+	CHECK_INT(p.top, 4);	/* three rows: the last one in view */
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_PGUP, cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_INT(p.sel, 3);
+	CHECK_INT(p.top, 3);
+
+	/* Typing filters; "lat" finds late-apology first (a name match). */
+	CHECK_INT(macro_picker_key(&p, 'l', cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_INT(macro_picker_key(&p, 'a', cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_INT(macro_picker_key(&p, 't', cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_STR(p.typed, "lat");
+	CHECK_INT(p.sel, 0);
+	CHECK(p.n >= 1 && strcmp(p.hits[0]->name, "late-apology") == 0);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_ENTER, cmd, sizeof cmd), MACRO_PICK_RUN);
+	CHECK_STR(cmd, "macro late-apology");
+	/* Backspace over a multi-byte character, ctrl-u clears. */
+	CHECK_INT(macro_picker_key(&p, 0x15F, cmd, sizeof cmd), MACRO_PICK_REDRAW);	/* ş */
+	CHECK_STR(p.typed, "latş");
+	CHECK_INT(p.n, 0);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_ENTER, cmd, sizeof cmd), MACRO_PICK_NONE);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_BACKSPACE, cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_STR(p.typed, "lat");
+	CHECK_INT(macro_picker_key(&p, 21, cmd, sizeof cmd), MACRO_PICK_REDRAW);
+	CHECK_STR(p.typed, "");
+	CHECK_INT(p.n, 7);
+	/* A macro that asks goes to the ':' line for its answers. */
+	for (const char *c = "return"; *c; c++)
+		macro_picker_key(&p, *c, cmd, sizeof cmd);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_ENTER, cmd, sizeof cmd), MACRO_PICK_PREFILL);
+	CHECK_STR(cmd, "macro return-label ");
+	CHECK_INT(macro_picker_key(&p, KEYS_META | 'x', cmd, sizeof cmd), MACRO_PICK_NONE);
+	CHECK_INT(macro_picker_key(&p, KEYS_FN | KEYS_K_ESC, cmd, sizeof cmd), MACRO_PICK_CLOSE);
+	macro_set_free(s);
+}
+
 static const struct test tests[] = {
 	TEST(test_every_variable),
 	TEST(test_missing_and_unknown),
@@ -746,5 +802,6 @@ static const struct test tests[] = {
 	TEST(test_plan),
 	TEST(test_run),
 	TEST(test_contrib_examples),
+	TEST(test_picker),
 };
 TEST_MAIN(tests)
