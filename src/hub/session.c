@@ -213,7 +213,7 @@ static void session_hello(struct hub_session *s, const struct proto_hello *h)
 	struct hub_agent *a = token ? hub_agent_by_token(token) : NULL;
 	struct proto_frame *f;
 	struct proto_welcome *w;
-	int64_t head = hub_head();
+	int64_t head;
 	bool replay;
 
 	if (!a || a->role == PROTO_ROLE_BOT) {
@@ -227,6 +227,9 @@ static void session_hello(struct hub_session *s, const struct proto_hello *h)
 	}
 	s->agent = a;
 	router_session_up(s);
+	/* After the store was touched: a COMMIT in flight has finished by now,
+	 * and a failed one has already reset the numbering. */
+	head = hub_head();
 	replay = PROTO_HAS(h, hello, since) && h->since <= head &&
 		 head - h->since <= hub.cfg.replay_max;
 
