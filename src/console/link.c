@@ -14,9 +14,11 @@
 #include "baton/proto.h"
 #include "baton/text.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,22 @@
 #define LINK_STABLE_MS 10000		/* open this long: the next failure starts backoff over */
 #define LINK_PING_S 10
 #define LINK_HANGUP_S 30
+#define LINK_DNS_POLL_MS 10		/* how often a running name lookup is checked */
+#define LINK_DNS_TIMEOUT_MS 15000
+
+/*
+ * A name lookup running beside the loop. lws 4.1 as Debian ships it resolves
+ * names with a blocking getaddrinfo(), which would freeze the screen for the
+ * seconds a lookup takes while the network is down; so the console looks
+ * the name up with getaddrinfo_a() and connects to the address, keeping
+ * the name for the Host header, SNI and the certificate check.
+ */
+struct link_dns {
+	struct gaicb cb;
+	struct addrinfo hints;
+	int64_t started;
+	char name[];
+};
 
 struct link_msg {
 	struct link_msg *next;
@@ -43,6 +61,9 @@ struct link {
 	lws_sorted_usec_list_t sul_connect;
 	lws_sorted_usec_list_t sul_tick;
 	lws_sorted_usec_list_t sul_timer;
+	lws_sorted_usec_list_t sul_dns;
+	struct link_dns *dns;		/* a lookup running, or NULL */
+	char addr[INET6_ADDRSTRLEN];	/* the address it gave */
 	enum link_state state;
 	unsigned attempt;
 	int64_t opened_at;
@@ -120,21 +141,19 @@ static void schedule_retry(struct link *l, const char *why)
 	set_state(l, LINK_RETRY_WAIT, at, why);
 }
 
-static void connect_cb(lws_sorted_usec_list_t *sul)
+/* Connects to address (numeric), naming the hub by its host name. */
+static void connect_to(struct link *l, const char *address)
 {
-	struct link *l = lws_container_of(sul, struct link, sul_connect);
 	struct lws_client_connect_info i;
 	static const lws_retry_bo_t idle = {
 		.secs_since_valid_ping = LINK_PING_S,
 		.secs_since_valid_hangup = LINK_HANGUP_S,
 	};
 
-	if (l->stop || l->give_up)
-		return;
 	memset(&i, 0, sizeof i);
 	i.context = l->ctx;
 	i.vhost = l->vh;
-	i.address = l->host;
+	i.address = address;
 	i.port = l->port;
 	i.path = l->path_slash;
 	i.host = l->host;
@@ -150,10 +169,105 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 			i.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
 					    LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
 	}
-	l->close_why[0] = '\0';
-	set_state(l, LINK_CONNECTING, 0, NULL);
 	if (!lws_client_connect_via_info(&i))
 		schedule_retry(l, "could not start connecting");
+}
+
+static bool is_numeric(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* Ends a lookup; one that cannot be cancelled keeps its memory (the
+ * resolver still writes to it) — a few bytes, only when quitting mid-lookup. */
+static void dns_drop(struct link *l)
+{
+	struct link_dns *d = l->dns;
+
+	l->dns = NULL;
+	lws_sul_cancel(&l->sul_dns);
+	if (!d)
+		return;
+	if (gai_error(&d->cb) == EAI_INPROGRESS && gai_cancel(&d->cb) != EAI_CANCELED)
+		return;
+	if (d->cb.ar_result)
+		freeaddrinfo(d->cb.ar_result);
+	free(d);
+}
+
+static void dns_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_dns);
+	struct link_dns *d = l->dns;
+	char why[300];
+	int rc;
+
+	if (!d)
+		return;
+	if (l->stop || l->give_up) {
+		dns_drop(l);
+		return;
+	}
+	rc = gai_error(&d->cb);
+	if (rc == EAI_INPROGRESS) {
+		if (time_now_ms() - d->started < LINK_DNS_TIMEOUT_MS) {
+			lws_sul_schedule(l->ctx, 0, &l->sul_dns, dns_cb, LINK_DNS_POLL_MS * LWS_US_PER_MS);
+			return;
+		}
+		snprintf(why, sizeof why, "looking up %s took too long (is the network up?)", l->host);
+		dns_drop(l);
+		schedule_retry(l, why);
+		return;
+	}
+	if (rc != 0 || !d->cb.ar_result) {
+		snprintf(why, sizeof why, "cannot look up %s: %s", l->host,
+			 rc ? gai_strerror(rc) : "no address");
+		dns_drop(l);
+		schedule_retry(l, why);
+		return;
+	}
+	const struct addrinfo *ai = d->cb.ar_result;
+	const void *a = ai->ai_family == AF_INET6 ?
+			(const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr :
+			(const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+	inet_ntop(ai->ai_family, a, l->addr, sizeof l->addr);
+	dns_drop(l);
+	connect_to(l, l->addr);
+}
+
+static void connect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_connect);
+	struct gaicb *list[1];
+	struct link_dns *d;
+	size_t n;
+
+	if (l->stop || l->give_up)
+		return;
+	l->close_why[0] = '\0';
+	set_state(l, LINK_CONNECTING, 0, NULL);
+	if (is_numeric(l->host)) {
+		connect_to(l, l->host);
+		return;
+	}
+	dns_drop(l);
+	n = strlen(l->host);
+	d = xcalloc(1, sizeof *d + n + 1);
+	memcpy(d->name, l->host, n + 1);
+	d->hints.ai_family = AF_UNSPEC;
+	d->hints.ai_socktype = SOCK_STREAM;
+	d->cb.ar_name = d->name;
+	d->cb.ar_request = &d->hints;
+	d->started = time_now_ms();
+	list[0] = &d->cb;
+	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+		free(d);
+		schedule_retry(l, "cannot start looking up the hub's name");
+		return;
+	}
+	l->dns = d;
+	lws_sul_schedule(l->ctx, 0, &l->sul_dns, dns_cb, LINK_DNS_POLL_MS * LWS_US_PER_MS);
 }
 
 static void tick_cb(lws_sorted_usec_list_t *sul)
@@ -473,6 +587,7 @@ void link_free(struct link *l)
 		lws_sul_cancel(&l->sul_connect);
 		lws_sul_cancel(&l->sul_tick);
 		lws_sul_cancel(&l->sul_timer);
+		dns_drop(l);
 		lws_context_destroy(l->ctx);
 	}
 	q_clear(l);
@@ -489,6 +604,10 @@ void link_free(struct link *l)
 int link_run(struct link *l)
 {
 	int rc = 0;
+
+	/* Paint what the store holds before anything can wait on the network. */
+	if (l->cb.on_pass_end)
+		l->cb.on_pass_end(l->cb.user);
 
 	lws_sul_schedule(l->ctx, 0, &l->sul_connect, connect_cb, 1);
 	lws_sul_schedule(l->ctx, 0, &l->sul_tick, tick_cb, LWS_US_PER_SEC);
@@ -550,6 +669,7 @@ void link_give_up(struct link *l, const char *why)
 	l->give_up = true;
 	snprintf(l->give_up_why, sizeof l->give_up_why, "%s", why ? why : "offline");
 	lws_sul_cancel(&l->sul_connect);
+	dns_drop(l);
 	if (l->wsi)
 		lws_set_timeout(l->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 	else

@@ -273,6 +273,15 @@ def run_all(tmp, hub):
     ok(p.returncode == 1 and "refused your token" in p.stdout and "not-a-valid" not in p.stdout + p.stderr,
        "a token the hub refuses ends at once, in words, without showing it", p.stdout + p.stderr)
 
+    # Names are looked up beside the loop: localhost works, a name that does
+    # not exist is said in words (and the screen would not freeze meanwhile).
+    rc, out, err = baton("ana", "status online", extra=("--url", "ws://localhost:%d/v1/stream" % hub.port))
+    ok(rc == 0 and out and out[-1].get("status") == "ok", "a hub named by host name (localhost)", out or err)
+    rc, out, err = baton("ana", "claim next", timeout=2, extra=("--url", "ws://no-such-host.invalid:1/v1/stream",
+                                                          "--timeout", "2"))
+    ok(rc == 3 and out and "cannot look up no-such-host.invalid" in out[-1]["error"]["message"],
+       "an unknown host name is reported in words", out or err)
+
     # The outbox: the hub goes away, a command is saved, the hub comes back,
     # the next run sends it, exactly once.
     c4 = hub.http("POST", "/v1/escalations", toks["bot"], escalation("e4"))["conversation"]
