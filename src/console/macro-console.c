@@ -32,6 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef BATON_DATADIR
+#define BATON_DATADIR "/usr/local/share/baton"
+#endif
+
 static struct {
 	struct app *app;
 	char *dir;
@@ -310,8 +314,9 @@ int macro_cmd_macros(struct app *app, const struct cmd_call *call, unsigned flag
 						     m->executable));
 	}
 	if (!n)
-		sb_addf(&sb, "No macros%s%s in %s. Examples: /usr/local/share/baton/macros "
-			"(contrib/macros in the source).\n", *filter ? " match " : "", filter, mc.dir);
+		sb_addf(&sb, "No macros%s%s in %s. Examples to copy there: %s/macros "
+			"(contrib/macros in the source).\n", *filter ? " match " : "", filter, mc.dir,
+			BATON_DATADIR);
 	if (mc.warnings)
 		sb_addf(&sb, "\nProblems:\n%s", mc.warnings);
 	if (app->ui)
