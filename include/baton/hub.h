@@ -153,6 +153,9 @@ void session_queue(struct hub_session *s, struct hub_out *o);
 /* Queues an error frame; close_code != 0 closes after it. */
 void session_error(struct hub_session *s, int code, const char *msg, int close_code);
 void session_close_all(void);
+/* Relays a typing indicator of conversation conv to its owner and monitors
+ * (not to typist, an agent, or NULL when the customer types). */
+void session_typing_relay(int64_t conv, const char *assignee, bool on, int from, struct hub_agent *typist);
 /* The commit failed: drop what is queued and close (the client resends). */
 void session_abort(struct hub_session *s);
 /* Called once a second: stats to supervisors, the hello timeout. */
@@ -168,6 +171,7 @@ extern const struct lws_protocols httpapi_protocol;
 json_t *httpapi_escalate(json_t *body, int *status);
 json_t *httpapi_customer_message(const char *conv, json_t *body, int *status);
 json_t *httpapi_close(const char *conv, json_t *body, int *status);
+json_t *httpapi_typing(const char *conv, json_t *body, int *status);
 /* Stores a protocol Customer (with its orders and items); -1 with err if it
  * does not validate or an order belongs to another customer. */
 int httpapi_customer_put(json_t *customer, char *err, size_t errlen);

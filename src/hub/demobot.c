@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum demo_job_kind { DJ_CUSTOMER, DJ_BOT, DJ_CLOSE };
+enum demo_job_kind { DJ_TYPING, DJ_CUSTOMER, DJ_BOT, DJ_CLOSE };
 
 struct demo_job {
 	struct demo_job *next;
@@ -133,8 +133,11 @@ void demobot_webhook(const char *type, json_t *body)
 		const char *text = json_string_value(json_object_get(json_object_get(body, "message"), "text"));
 		int delay = 3000;
 		char *reply = demo_customer_reply(hub.demo, ext, text ? text : "", &delay);
-		if (reply)
+		if (reply) {
+			/* The customer starts typing a moment after reading. */
+			job_add(DJ_TYPING, conv, NULL, delay / 3, 0);
 			job_add(DJ_CUSTOMER, conv, reply, delay, 0);
+		}
 	} else if (strcmp(type, "handoff.completed") == 0) {
 		int csat = 4;
 		const char *disp = json_string_value(json_object_get(body, "disposition"));
@@ -160,6 +163,11 @@ void demobot_tick(void)
 		json_t *res = NULL, *body;
 		demo_jobs = j->next;
 		switch (j->kind) {
+		case DJ_TYPING:
+			body = json_pack("{s:b}", "on", 1);
+			res = httpapi_typing(j->conv, body, &status);
+			json_decref(body);
+			break;
 		case DJ_CUSTOMER:
 		case DJ_BOT:
 			body = json_pack("{s:s, s:s}", "from", j->kind == DJ_BOT ? "bot" : "customer", "text", j->text);

@@ -5,6 +5,7 @@
  *   POST /v1/escalations                  201 (new) or 200 (same external_id)
  *   POST /v1/conversations/{id}/messages  202
  *   POST /v1/conversations/{id}/close     200 (after a handback: csat)
+ *   POST /v1/conversations/{id}/typing    202 {"on":true}: the customer types (relayed)
  *   GET  /v1/conversations/{id}           200, the conversation (no notes)
  *   GET  /v1/labels/{id}[.zpl|?format=zpl] the label document
  *   GET  /healthz, GET /metrics           no token
@@ -510,6 +511,27 @@ json_t *httpapi_close(const char *conv, json_t *body, int *status)
 	return json_pack("{s:s, s:s}", "conversation", conv, "state", "closed");
 }
 
+/* The customer is typing (ephemeral: relayed, not stored). */
+json_t *httpapi_typing(const char *conv, json_t *body, int *status)
+{
+	int64_t n = hub_id_parse(conv, "c-");
+	json_t *row = NULL, *v = body ? json_object_get(body, "on") : NULL;
+
+	if (!json_is_boolean(v)) {
+		*status = 400;
+		return http_error_json("bad_request", "on: true or false");
+	}
+	if (n < 0 || hub_store_row(hub.st, &row, SQL_CONV_STATE, "i", n) != 1) {
+		*status = 404;
+		return http_error_json("not_found", "no conversation %s", conv);
+	}
+	if (strcmp(jstr(row, "state"), "assigned") == 0)
+		session_typing_relay(n, jstr(row, "assignee"), json_is_true(v), PROTO_FROM_CUSTOMER, NULL);
+	json_decref(row);
+	*status = 202;
+	return json_object();
+}
+
 /* ---- metrics ---- */
 
 static void metrics_text(struct strbuf *sb)
@@ -693,12 +715,13 @@ static void http_route(struct hub_http *h)
 			proto_arena_free(a);
 			goto out;
 		}
-		if (strcmp(slash, "/messages") == 0 || strcmp(slash, "/close") == 0) {
+		if (strcmp(slash, "/messages") == 0 || strcmp(slash, "/close") == 0 || strcmp(slash, "/typing") == 0) {
 			if (!h->post)
 				goto method;
 			if (!http_auth(h, BOT))
 				goto out;
-			res = slash[1] == 'm' ? httpapi_customer_message(id, body, &status) : httpapi_close(id, body, &status);
+			res = slash[1] == 'm' ? httpapi_customer_message(id, body, &status) :
+			      slash[1] == 'c' ? httpapi_close(id, body, &status) : httpapi_typing(id, body, &status);
 			http_json(h, status, res);
 			goto out;
 		}

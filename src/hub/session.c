@@ -264,6 +264,39 @@ static void session_hello(struct hub_session *s, const struct proto_hello *h)
 
 /* ---- typing ---- */
 
+void session_typing_relay(int64_t conv, const char *assignee, bool on, int from, struct hub_agent *typist)
+{
+	/* Ephemeral: to the owner and the monitors, never back to the typist. */
+	json_t *mons = hub_store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i", conv);
+	json_t *ids = json_array(), *m;
+	char id[32];
+	size_t i;
+
+	snprintf(id, sizeof id, "c-%lld", (long long)conv);
+	if (assignee)
+		json_array_append_new(ids, json_string(assignee));
+	json_array_foreach(mons, i, m)
+		json_array_append(ids, json_object_get(m, "agent"));
+	json_decref(mons);
+	json_array_foreach(ids, i, m) {
+		struct hub_agent *a = hub_agent_find(json_string_value(m));
+		if (!a || a == typist)
+			continue;
+		for (struct hub_session *o = a->sessions; o; o = o->next_agent) {
+			struct proto_frame *f = proto_frame_new(PROTO_FRAME_TYPING);
+			f->u.typing.conv = proto_arena_strdup(f->arena, id);
+			f->u.typing.on = on;
+			PROTO_SET(&f->u.typing, typing, on);
+			f->u.typing.from = from;
+			PROTO_SET(&f->u.typing, typing, from);
+			if (typist)
+				f->u.typing.agent = typist->id;
+			session_queue(o, hub_out_frame(f, 0));
+		}
+	}
+	json_decref(ids);
+}
+
 static void session_typing(struct hub_session *s, const struct proto_typing *t)
 {
 	int64_t conv = hub_id_parse(t->conv, "c-"), ok = 0;
@@ -281,33 +314,8 @@ static void session_typing(struct hub_session *s, const struct proto_typing *t)
 	else
 		hub_store_int(hub.st, &ok, "SELECT count(*) FROM monitors WHERE conv = ? AND agent = ?", "is",
 			  conv, s->agent->id);
-	if (ok) {
-		/* Ephemeral: to the owner and the monitors, never back to the typist. */
-		json_t *mons = hub_store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i", conv);
-		json_t *ids = json_array(), *m;
-		size_t i;
-		if (assignee)
-			json_array_append_new(ids, json_string(assignee));
-		json_array_foreach(mons, i, m)
-			json_array_append(ids, json_object_get(m, "agent"));
-		json_decref(mons);
-		json_array_foreach(ids, i, m) {
-			struct hub_agent *a = hub_agent_get(json_string_value(m));
-			if (!a || a == s->agent)
-				continue;
-			for (struct hub_session *o = a->sessions; o; o = o->next_agent) {
-				struct proto_frame *f = proto_frame_new(PROTO_FRAME_TYPING);
-				f->u.typing.conv = proto_arena_strdup(f->arena, t->conv);
-				f->u.typing.on = t->on;
-				PROTO_SET(&f->u.typing, typing, on);
-				f->u.typing.from = PROTO_FROM_AGENT;
-				PROTO_SET(&f->u.typing, typing, from);
-				f->u.typing.agent = s->agent->id;
-				session_queue(o, hub_out_frame(f, 0));
-			}
-		}
-		json_decref(ids);
-	}
+	if (ok)
+		session_typing_relay(conv, assignee, t->on, PROTO_FROM_AGENT, s->agent);
 	json_decref(row);
 }
 

@@ -63,6 +63,11 @@ async def main(tap):
         tap.eq(st, 202, "customer message via the bot API: 202")
         ev = await ana.event("message", conv, pred=lambda f: f["body"]["message"]["text"] == "Teşekkürler")
         tap.ok(ev is not None, "the owner receives the customer's message")
+        st, _ = hub.http("POST", "/v1/conversations/%s/typing" % conv, {"on": True}, tok["bot"])
+        t = await ana.wait(lambda f: f.get("type") == "typing" and f.get("from") == "customer")
+        tap.ok(st == 202 and t and t["on"] is True and t["conv"] == conv, "the customer's typing reaches the owner", t)
+        st, _ = hub.http("POST", "/v1/conversations/%s/typing" % conv, {"on": "yes"}, tok["bot"])
+        tap.eq(st, 400, "typing needs a boolean")
 
         # supervisor: monitor, then sees messages
         r = await ana.cmd("monitor", {"conv": conv})
