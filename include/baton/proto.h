@@ -439,13 +439,59 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(typing, from,   ENUM, PF_OPT, msg_from, 0) \
 	F(typing, agent,  STR,  PF_OPT, 64, PCS_ANY)
 
+/* ---- stats extensions (additive; baton-protocol(7) STATS) ---- */
+
+/* Escalations today by reason code (the UTC day). */
+#define PROTO_FIELDS_reason_counts(F) \
+	F(reason_counts, discount_request,  INT, PF_OPT, 0, INT64_MAX) \
+	F(reason_counts, return_dispute,    INT, PF_OPT, 0, INT64_MAX) \
+	F(reason_counts, fraud_claim,       INT, PF_OPT, 0, INT64_MAX) \
+	F(reason_counts, order_problem,     INT, PF_OPT, 0, INT64_MAX) \
+	F(reason_counts, low_confidence,    INT, PF_OPT, 0, INT64_MAX) \
+	F(reason_counts, customer_request,  INT, PF_OPT, 0, INT64_MAX) \
+	F(reason_counts, complaint,         INT, PF_OPT, 0, INT64_MAX) \
+	F(reason_counts, other,             INT, PF_OPT, 0, INT64_MAX)
+
+/* Queue depth by priority at the start of one minute (the sparklines). */
+#define PROTO_FIELDS_stats_sample(F) \
+	F(stats_sample, at,      TIME, PF_REQ, 0, 0) \
+	F(stats_sample, urgent,  INT,  PF_OPT, 0, 100000000) \
+	F(stats_sample, high,    INT,  PF_OPT, 0, 100000000) \
+	F(stats_sample, normal,  INT,  PF_OPT, 0, 100000000) \
+	F(stats_sample, low,     INT,  PF_OPT, 0, 100000000)
+
+/* One agent's figures; status and active also come with presence. */
+#define PROTO_FIELDS_agent_stat(F) \
+	F(agent_stat, id,             STR,  PF_REQ, 64, PCS_ANY) \
+	F(agent_stat, status,         ENUM, PF_OPT, presence_status, 0) \
+	F(agent_stat, active,         INT,  PF_OPT, 0, 1000) \
+	F(agent_stat, handled_today,  INT,  PF_OPT, 0, 100000000) \
+	F(agent_stat, last_msg_at,    TIME, PF_NULL, 0, 0)
+
+/* What a supervisor needs to decide a pending approval: the customer's
+ * history, which the supervisor's own views do not carry. */
+#define PROTO_FIELDS_approval_ctx(F) \
+	F(approval_ctx, approval,      STR,  PF_REQ, 64, PCS_ID) \
+	F(approval_ctx, customer,      STR,  PF_OPT, 200, PCS_ANY) \
+	F(approval_ctx, tier,          STR,  PF_NULL, 32, PCS_ANY) \
+	F(approval_ctx, order_total_minor, INT, PF_OPT, 0, 100000000000) \
+	F(approval_ctx, currency,      STR,  PF_OPT, 3, PCS_CURRENCY) \
+	F(approval_ctx, discounts,     ARR,  PF_OPT, past_discount, 0) \
+	F(approval_ctx, returns,       ARR,  PF_OPT, past_return, 0)
+
 #define PROTO_FIELDS_stats(F) \
 	F(stats, queue,          OBJ, PF_REQ, queue_counts, 0) \
 	F(stats, oldest_wait_s,  INT, PF_REQ, 0, INT64_MAX) \
 	F(stats, sla_breached,   INT, PF_REQ, 0, INT64_MAX) \
 	F(stats, agents,         OBJ, PF_REQ, agent_counts, 0) \
 	F(stats, handled_today,  INT, PF_REQ, 0, INT64_MAX) \
-	F(stats, aht_s,          INT, PF_REQ, 0, INT64_MAX)
+	F(stats, aht_s,          INT, PF_REQ, 0, INT64_MAX) \
+	F(stats, sla_breached_today, INT, PF_OPT, 0, INT64_MAX) \
+	F(stats, approvals_pending,  INT, PF_OPT, 0, INT64_MAX) \
+	F(stats, by_reason,      OBJ, PF_OPT, reason_counts, 0) \
+	F(stats, history,        ARR, PF_OPT, stats_sample, 0) \
+	F(stats, agent_stats,    ARR, PF_OPT, agent_stat, 0) \
+	F(stats, approval_ctx,   ARR, PF_OPT, approval_ctx, 0)
 
 /* error frame: the same fields as the error object. */
 #define PROTO_FIELDS_error_frame(F) \
@@ -458,7 +504,8 @@ int proto_enum_parse(const char *const *table, const char *s);
 	X(attempt) X(escalation) X(message) X(line) X(action_params) X(action_result) \
 	X(error) X(action) X(approval) X(presence) X(conversation) X(agent) X(limits) \
 	X(args) X(body) X(queue_counts) X(agent_counts) X(hello) X(welcome) X(snapshot) \
-	X(cmd) X(result) X(event) X(typing) X(stats) X(error_frame)
+	X(cmd) X(result) X(event) X(typing) X(reason_counts) X(stats_sample) X(agent_stat) \
+	X(approval_ctx) X(stats) X(error_frame)
 
 /* ---- generated declarations ---- */
 
