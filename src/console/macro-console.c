@@ -57,6 +57,8 @@ static struct {
 
 static void reload(void)
 {
+	if (!mc.dir)
+		mc.dir = macro_dir();	/* used before macro_console_open */
 	macro_set_free(mc.set);
 	free(mc.warnings);
 	mc.set = macro_set_load(mc.dir, &mc.warnings);
