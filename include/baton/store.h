@@ -62,6 +62,10 @@ int64_t store_last_seq(const struct store *st);
 int store_bind_identity(struct store *st, const char *url, const struct proto_welcome *w,
 			size_t *dropped_cmds, char *err, size_t errlen);
 
+/* True if the store was last bound (store_bind_identity) to this hub url,
+ * or to none yet: only then is what it holds this console's to paint. */
+bool store_is_for(struct store *st, const char *url);
+
 /*
  * Applies a (sanitized) frame in one transaction: an event (its effect and
  * its seq together; seq <= last is ignored), a snapshot (replaces the

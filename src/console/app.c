@@ -980,6 +980,10 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 	app->store = store_open(db, serr, sizeof serr);
 	if (!app->store) {
 		store_problem(app, serr);
+	} else if (!store_is_for(app->store, o->url)) {
+		/* The store holds another hub's view: nothing to paint; the
+		 * welcome rebinds it (store_bind_identity) and it fills again. */
+		log_info("the local store belongs to another hub; starting empty");
 	} else if (store_load(app->store, app->model, serr, sizeof serr) < 0) {
 		store_problem(app, serr);
 	} else {

@@ -622,6 +622,16 @@ int store_apply_frame(struct store *st, const struct proto_frame *f, char *err, 
 	return 0;
 }
 
+bool store_is_for(struct store *st, const char *url)
+{
+	char *id = meta_get(st, "identity");
+	size_t n = strlen(url ? url : "");
+	bool yes = !id || (strncmp(id, url ? url : "", n) == 0 && id[n] == ' ');
+
+	free(id);
+	return yes;
+}
+
 int store_bind_identity(struct store *st, const char *url, const struct proto_welcome *w,
 			size_t *dropped_cmds, char *err, size_t errlen)
 {

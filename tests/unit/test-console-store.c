@@ -338,7 +338,11 @@ static void test_outbox_rows(void)
 		CHECK(st != NULL);
 		goto out;
 	}
+	CHECK(store_is_for(st, "ws://hub"));		/* never bound: fine */
 	CHECK_INT(bind_as(st, "ana", &dropped), 0);
+	CHECK(store_is_for(st, "ws://hub"));
+	CHECK(!store_is_for(st, "ws://hub2"));
+	CHECK(!store_is_for(st, "ws://hu"));
 	CHECK_INT(store_outbox_add(st, &c1, err, sizeof err), 0);
 	CHECK_INT(store_outbox_add(st, &c2, err, sizeof err), 0);
 	CHECK_INT(store_outbox_add(st, &c3, err, sizeof err), 0);
