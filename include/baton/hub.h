@@ -114,6 +114,9 @@ void router_session_down(struct hub_session *s);
  * add and the demo use it. 0, or -1 with err. */
 int hub_agent_put(const char *id, const char *name, int role, const char *skills_csv,
 		  int max_active, const char *token, char *err, size_t errlen);
+/* Another process changed the store (`token add`/`remove`): re-reads the
+ * agents of live sessions and closes the sessions whose token is gone. */
+void router_revalidate(void);
 /* Iterates every agent known in memory. */
 void hub_agents_each(void (*fn)(struct hub_agent *a, void *arg), void *arg);
 
@@ -136,6 +139,7 @@ struct hub_session {
 	struct hub_agent *agent;	/* NULL until hello succeeds */
 	char id[32];
 	char *hdr_token;		/* from Authorization: Bearer, if any */
+	char token_hash[65];		/* of the token it authenticated with */
 	struct strbuf rx;		/* a message being reassembled */
 	bool rx_over;
 	struct hub_out *qhead, *qtail;

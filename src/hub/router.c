@@ -845,6 +845,42 @@ out:
 	return ret;
 }
 
+/* ---- tokens changed by another process ---- */
+
+static const char SQL_AGENT_HASH[] =
+	"SELECT id, name, role, skills, max_active, token_hash FROM agents WHERE id = ?";
+
+void router_revalidate(void)
+{
+	static int64_t seen = -1;
+	int64_t v = 0;
+
+	/* data_version moves when another connection commits: cheap to poll. */
+	if (hub_store_int(hub.st, &v, "PRAGMA data_version", "") < 0 || v == seen)
+		return;
+	bool first = seen < 0;
+	seen = v;
+	if (first)
+		return;
+	for (struct hub_session *s = hub.sessions; s; s = s->next_all) {
+		json_t *row = NULL;
+		const char *h;
+		if (!s->agent || s->close_code)
+			continue;
+		if (hub_store_row(hub.st, &row, SQL_AGENT_HASH, "s", s->agent->id) < 0)
+			return;
+		h = row ? json_string_value(json_object_get(row, "token_hash")) : NULL;
+		if (!h || strcmp(h, s->token_hash) != 0) {
+			log_info("session %s: the token of %s was replaced or removed; closing", s->id, s->agent->id);
+			session_error(s, PROTO_ERR_UNAUTHORIZED, "your token was replaced or removed; ask for a new one",
+				      4401);
+		} else {
+			agent_fill(s->agent, row);	/* name, role, skills may have changed */
+		}
+		json_decref(row);
+	}
+}
+
 /* ---- agents in the store ---- */
 
 static const char SQL_AGENT_PUT[] =

@@ -698,6 +698,7 @@ int server_run(char *err, size_t errlen)
 	hub.next_seq = max + 1;
 	hub.started_ms = time_now_ms();
 	hub_store_set_guard(hub.st, cw_guard);
+	router_revalidate();	/* the baseline of PRAGMA data_version */
 
 	/* BATOND_LWS_LOG=<lws level bits> lets an operator see lws itself. */
 	const char *lv = getenv("BATOND_LWS_LOG");

@@ -226,6 +226,7 @@ static void session_hello(struct hub_session *s, const struct proto_hello *h)
 		return;
 	}
 	s->agent = a;
+	hub_token_hash(token, s->token_hash);
 	router_session_up(s);
 	/* After the store was touched: a COMMIT in flight has finished by now,
 	 * and a failed one has already reset the numbering. */
@@ -463,6 +464,8 @@ void session_tick(void)
 {
 	int64_t now = time_mono_us();
 	bool sups = false;
+
+	router_revalidate();
 
 	for (struct hub_session *s = hub.sessions; s; s = s->next_all) {
 		if (!s->agent && !s->close_code && now - s->connected_us > SESSION_HELLO_TIMEOUT_US) {

@@ -369,6 +369,11 @@ if __name__ == "__main__":
             tap.eq(bad.welcome.get("code"), "unauthorized", "a second token add replaces the first token")
             good = await Peer(hub, tok2, "new").connect()
             tap.eq(good.welcome.get("type"), "welcome", "the new token works")
+            hub.token("a1", name="Renamed")
+            closed = await good.wait_closed(5)
+            e = await good.wait(lambda f: f.get("type") == "error", timeout=0.1)
+            tap.ok(closed and closed[0] == 4401 and e and e["code"] == "unauthorized",
+                   "replacing the token of a connected agent closes its stream with 4401", (closed, e))
             await good.close()
         finally:
             hub.cleanup()
