@@ -68,6 +68,10 @@ struct app_priv {
 
 	/* The control socket (`baton :COMMAND`), screen mode only. */
 	struct ctl *ctl;
+
+	/* While app_run runs a command: the commands after it on the line, so
+	 * a confirmation dialog runs them too once the agent says yes. */
+	const char *line_rest;
 };
 
 /* ---- small services ---- */
@@ -144,9 +148,18 @@ const char *app_conv_for(struct app *app, const char *given, char *err, size_t e
 int app_confirm_money(struct app *app, const struct cmd_call *call, unsigned flags,
 		      const char *title, const char *body)
 {
+	const char *rest = app->priv ? app->priv->line_rest : NULL;
+
 	if ((flags & APP_RUN_CONFIRMED) || !(flags & APP_RUN_INTERACTIVE) || !app->ui)
 		return 0;
-	ui_confirm(app->ui, title, body, call->text);
+	if (rest && *rest) {
+		/* "discount 10% late; say done": yes runs both, in order. */
+		char *line = xasprintf("%s; %s", call->text, rest);
+		ui_confirm(app->ui, title, body, line);
+		free(line);
+	} else {
+		ui_confirm(app->ui, title, body, call->text);
+	}
 	return 1;
 }
 
@@ -398,12 +411,17 @@ int app_run(struct app *app, const char *cmdline, unsigned flags, char *err, siz
 	if (cmd_parse(cmdline, &l, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < l.n && !app->quit; i++) {
-		rc = run_call(app, &l.calls[i], flags, err, errlen);
-		if (rc != 0) {
-			if (rc > 0 && i + 1 < l.n)
-				log_info("commands after a confirmation are not run: %zu skipped", l.n - i - 1);
+		struct strbuf rest = STRBUF_INIT;
+		for (size_t k = i + 1; k < l.n; k++)
+			sb_addf(&rest, "%s%s", k > i + 1 ? "; " : "", l.calls[k].text);
+		app->priv->line_rest = sb_str(&rest);
+		/* A yes covers the command it was asked for; a later money
+		 * command on the same line asks its own. */
+		rc = run_call(app, &l.calls[i], i == 0 ? flags : flags & ~APP_RUN_CONFIRMED, err, errlen);
+		app->priv->line_rest = NULL;
+		sb_free(&rest);
+		if (rc != 0)
 			break;
-		}
 	}
 	cmd_line_free(&l);
 	return rc;
