@@ -648,6 +648,16 @@ static void http_label(struct hub_http *h, const char *id, bool zpl)
 	free(data);
 }
 
+/* Loopback peers may read /healthz and /metrics without a token. */
+static bool http_peer_local(struct hub_http *h)
+{
+	char ip[64] = "";
+
+	if (!lws_get_peer_simple(h->wsi, ip, sizeof ip))
+		return false;
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 || strncmp(ip, "::ffff:127.", 11) == 0;
+}
+
 static void http_route(struct hub_http *h)
 {
 	const char *p = h->path;
@@ -655,6 +665,9 @@ static void http_route(struct hub_http *h)
 	json_t *body = NULL, *res;
 	int status = 500;
 
+	if ((strcmp(p, "/healthz") == 0 || strcmp(p, "/metrics") == 0) && !h->post && !http_peer_local(h) &&
+	    !http_auth(h, BOT | STAFF))
+		return;
 	if (strcmp(p, "/healthz") == 0 && !h->post) {
 		http_json(h, 200, json_pack("{s:s, s:I, s:i, s:I}", "status", "ok", "head", (json_int_t)hub_head(),
 					    "connections", hub.m.connections, "uptime_s",
