@@ -639,7 +639,7 @@ enum hl_kind { HL_HUB, HL_NODE, HL_LWS, HL_NKINDS };
 
 struct hl_target {
 	enum hl_kind kind;
-	const char *key, *title;
+	const char *key;
 	bool skipped, failed;
 	char reason[512];
 	char dir[PATH_MAX];
@@ -685,7 +685,7 @@ struct hl_conn {
 	int idx;			/* agent or bot number */
 	struct hl_buf in, out;
 	struct hl_buf msg;		/* a fragmented message being put together */
-	uint8_t msg_op;
+	uint8_t msg_op;			/* opcode of a fragmented message, 0: none */
 	char accept[32];		/* the Sec-WebSocket-Accept we expect */
 	const char *token;
 	bool welcomed, claimed, claim_failed;
@@ -1109,16 +1109,28 @@ static int hl_ws_frames(struct hl_run *r, struct hl_conn *c, int64_t now)
 				hl_conn_dead(r, c, why);
 				return -1;
 			}
+		} else if (op > 2 || (op == 0) != (c->msg_op != 0)) {
+			hl_conn_dead(r, c, op > 2 ? "the target sent a frame with a reserved opcode" :
+				     "the target broke a fragmented message's sequence");
+			return -1;
+		} else if (op == 2 || (op == 0 && c->msg_op == 2)) {
+			hl_conn_dead(r, c, "the target sent a binary frame; baton.v1 frames are text");
+			return -1;
 		} else if (op == 0) {
+			if (c->msg.len + pn > HL_MAX_INBUF) {
+				hl_conn_dead(r, c, "the target sent a fragmented message over 16 MiB");
+				return -1;
+			}
 			hl_buf_add(&c->msg, pl, pn);
 			if (fin) {
+				c->msg_op = 0;
 				hl_agent_message(r, c, c->msg.p + c->msg.off, c->msg.len, now);
 				hl_buf_consume(&c->msg, c->msg.len);
 			}
 		} else if (fin) {
 			hl_agent_message(r, c, pl, pn, now);
 		} else {
-			c->msg_op = (uint8_t)op;
+			c->msg_op = (uint8_t)op;	/* the first fragment: text */
 			hl_buf_add(&c->msg, pl, pn);
 		}
 		if (c->state != HL_S_OPEN)
@@ -2815,13 +2827,10 @@ int main(int argc, char **argv)
 	memset(tg, 0, sizeof(tg));
 	tg[HL_HUB].kind = HL_HUB;
 	tg[HL_HUB].key = "hub";
-	tg[HL_HUB].title = "batond";
 	tg[HL_NODE].kind = HL_NODE;
 	tg[HL_NODE].key = "node";
-	tg[HL_NODE].title = "Node ws relay";
 	tg[HL_LWS].kind = HL_LWS;
 	tg[HL_LWS].key = "lws";
-	tg[HL_LWS].title = "bare lws relay";
 
 	hl_build_dir(build, sizeof(build));
 	hl_fmt(tg[HL_HUB].prog, sizeof(tg[HL_HUB].prog), "%s/batond", build);
