@@ -844,7 +844,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			sb_free(&h->body);
 			return 0;
 		}
-		sb_add(&h->body, in, len);
+		if (len)
+			sb_add(&h->body, in, len);
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (h)

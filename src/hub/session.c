@@ -565,7 +565,8 @@ static int session_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 			s->closing = true;
 			return -1;
 		}
-		sb_add(&s->rx, in, len);
+		if (len)	/* an empty frame comes with in == NULL */
+			sb_add(&s->rx, in, len);
 		if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
 			if (lws_frame_is_binary(wsi))
 				session_error(s, PROTO_ERR_BAD_REQUEST, "frames are JSON text, not binary", 0);
