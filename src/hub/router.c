@@ -60,6 +60,26 @@ static void agent_fill(struct hub_agent *a, json_t *row)
 	a->max_active = json_is_integer(ma) ? (int)json_integer_value(ma) : hub.cfg.max_active;
 }
 
+/* True if a's skills and max_active are what the row says. */
+static bool agent_skills_same(const struct hub_agent *a, json_t *row)
+{
+	const char *csv = json_string_value(json_object_get(row, "skills"));
+	json_t *ma = json_object_get(row, "max_active");
+	size_t k = 0;
+
+	if ((json_is_integer(ma) ? (int)json_integer_value(ma) : hub.cfg.max_active) != a->max_active)
+		return false;
+	for (const char *p = csv ? csv : ""; *p; k++) {
+		size_t n = strcspn(p, ",");
+		if (k >= a->nskills || strlen(a->skills[k]) != n || strncmp(a->skills[k], p, n) != 0)
+			return false;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return k == a->nskills;
+}
+
 static const char SQL_AGENT[] = "SELECT id, name, role, skills, max_active FROM agents WHERE id = ?";
 static const char SQL_AGENT_TOKEN[] =
 	"SELECT id, name, role, skills, max_active FROM agents WHERE token_hash = ?";
@@ -77,6 +97,16 @@ static struct hub_agent *agent_from_row(json_t *row)
 	const char *id = json_string_value(json_object_get(row, "id"));
 	struct hub_agent *a = agent_lookup(id);
 
+	if (a) {
+		/* Known: the role counts for every request; name and skills are
+		 * refreshed only when they changed (no churn on the hot path). */
+		const char *role = json_string_value(json_object_get(row, "role"));
+		const char *name = json_string_value(json_object_get(row, "name"));
+		int r = PROTO_ENUM_PARSE(role, role ? role : "agent");
+		a->role = r < 0 ? PROTO_ROLE_AGENT : r;
+		if (name && a->name && strcmp(name, a->name) == 0 && agent_skills_same(a, row))
+			return a;
+	}
 	if (!a) {
 		size_t h = agent_hash(id);
 		a = xcalloc(1, sizeof *a);
@@ -577,41 +607,34 @@ static int add_message(int64_t n, const char *from, const char *author, const ch
 	return 0;
 }
 
-/* The message event: owner and monitors (and extra, e.g. a supervisor who wrote a note). */
-static int message_event(int64_t n, int64_t mid, const char *owner, const char *extra,
+/* The message event: owner and monitors (and extra, e.g. a supervisor who
+ * wrote a note), built from what was just stored. */
+static int message_event(int64_t n, int64_t mid, const char *from, const char *author, const char *kind,
+			 const char *text, int64_t at, const char *owner, const char *extra,
 			 struct proto_arena *a, struct proto_message **out)
 {
 	struct proto_frame *f = proto_frame_new(PROTO_FRAME_EVENT);
 	struct proto_event *ev = &f->u.event;
-	json_t *row = NULL;
-	struct hub_aud aud = { .agents = { owner, extra, NULL }, .monitors_of = NULL };
+	struct hub_aud aud = { .agents = { owner, extra, NULL } };
+	struct proto_message *m = PROTO_NEW(f->arena, message);
 
 	ev->kind = PROTO_EV_MESSAGE;
 	ev->conv = hub_id_fmt(f->arena, "c-", n);
 	aud.monitors_of = ev->conv;
-	if (hub_store_row(hub.st, &row, "SELECT n, conv, sender, author, kind, text, at FROM messages WHERE n = ?",
-		      "i", mid) != 1) {
-		proto_frame_free(f);
-		return -1;
-	}
-	struct proto_message *m = PROTO_NEW(f->arena, message);
 	m->id = hub_id_fmt(f->arena, "m-", mid);
 	m->conv = ev->conv;
-	m->from = PROTO_ENUM_PARSE(msg_from, jstr(row, "sender"));
-	if (jnull(row, "author"))
-		PROTO_SET_NULL(m, message, author);
+	m->from = PROTO_ENUM_PARSE(msg_from, from);
+	if (author)
+		m->author = proto_arena_strdup(f->arena, author);
 	else
-		m->author = proto_arena_strdup(f->arena, jstr(row, "author"));
-	m->kind = PROTO_ENUM_PARSE(msg_kind, jstr(row, "kind"));
-	m->text = proto_arena_strdup(f->arena, jstr(row, "text"));
-	m->at = jint(row, "at");
-	json_decref(row);
+		PROTO_SET_NULL(m, message, author);
+	m->kind = PROTO_ENUM_PARSE(msg_kind, kind);
+	m->text = text;		/* the encoder only reads; hub_event encodes before we return */
+	m->at = at;
 	ev->body = PROTO_NEW(f->arena, body);
 	ev->body->message = m;
 	if (out)
 		*out = PROTO_CLONE(a, message, m);
-	if (!owner && !extra && !aud.monitors_of)
-		aud.sups = false;
 	return hub_event(f, &aud);
 }
 
@@ -619,11 +642,11 @@ int router_post_message(int64_t n, const char *from, const char *author, const c
 			const char *text, const char *owner, const char *extra,
 			struct proto_arena *a, struct proto_message **out)
 {
-	int64_t mid;
+	int64_t mid, at = time_now_ms();
 
-	if (hub_begin() < 0 || add_message(n, from, author, kind, text, time_now_ms(), &mid) < 0)
+	if (hub_begin() < 0 || add_message(n, from, author, kind, text, at, &mid) < 0)
 		return -1;
-	return message_event(n, mid, owner, extra, a, out);
+	return message_event(n, mid, from, author, kind, text, at, owner, extra, a, out);
 }
 
 int router_transfer(struct op_ctx *c)
@@ -662,8 +685,11 @@ int router_transfer(struct op_ctx *c)
 		int64_t mid;
 		char *text = xasprintf("transfer to %s: %s", to, c->args->note);
 		int r = add_message(n, "agent", c->agent->id, "note", text, c->now, &mid);
+		if (r == 0)
+			r = message_event(n, mid, "agent", c->agent->id, "note", text, c->now, from,
+					  target ? target->id : NULL, NULL, NULL);
 		free(text);
-		if (r < 0 || message_event(n, mid, from, target ? target->id : NULL, NULL, NULL) < 0) {
+		if (r < 0) {
 			op_fail(c, PROTO_ERR_INTERNAL, "the note could not be stored");
 			goto out;
 		}
