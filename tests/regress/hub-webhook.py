@@ -71,7 +71,7 @@ class Receiver:
 
 
 async def main(tap):
-    hub = hubc.Hub(config="webhook_max_backoff_s = 2\n")
+    hub = hubc.Hub(config="webhook_max_backoff_s = 1\n")
     rec = Receiver(fail_first=2)
     try:
         ana_t = hub.token("ana", "agent", "Ana")
@@ -93,7 +93,7 @@ async def main(tap):
         tracking = r["body"]["action"]["result"]["tracking"]
         await ana.cmd("handback", {"conv": conv, "disposition": "resolved", "note": "all done", "tags": ["refund"]})
 
-        done = await rec.wait_for(lambda r: "handoff.completed" in r.types(conv), 40)
+        done = await rec.wait_for(lambda r: "handoff.completed" in r.types(conv), 90)
         tap.ok(done, "webhooks arrive although the receiver fails the first two tries of each")
         types = rec.types(conv)
         tap.eq(types, ["handoff.accepted", "agent.message", "agent.message", "agent.message", "action.applied",
