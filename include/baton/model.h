@@ -182,6 +182,8 @@ struct model_stats {
 	int64_t oldest_wait_s, sla_breached;
 	int64_t online, away, offline;
 	int64_t handled_today, aht_s;
+	int64_t sla_breached_today;	/* -1: the hub did not say */
+	int64_t approvals_pending;	/* -1: the hub did not say */
 	int64_t at;		/* when it arrived */
 };
 

@@ -925,6 +925,8 @@ static void apply_stats(struct model *m, const struct proto_stats *s, int64_t no
 	st->offline = s->agents->offline;
 	st->handled_today = s->handled_today;
 	st->aht_s = s->aht_s;
+	st->sla_breached_today = PROTO_HAS(s, stats, sla_breached_today) ? s->sla_breached_today : -1;
+	st->approvals_pending = PROTO_HAS(s, stats, approvals_pending) ? s->approvals_pending : -1;
 	st->at = now;
 	m->dirty |= MODEL_DIRTY_STATS;
 }

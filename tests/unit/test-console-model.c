@@ -331,6 +331,17 @@ static void test_every_other_event(void)
 	c = model_mine_find(m, "c-1");
 	CHECK(c && c->conv->actions.n == 2);
 
+	/* stats (supervisors) */
+	CHECK_INT(apply(m, "{\"type\":\"stats\",\"queue\":{\"urgent\":1,\"high\":4,\"normal\":9,\"low\":2},"
+			"\"oldest_wait_s\":312,\"sla_breached\":2,\"agents\":{\"online\":5,\"away\":1},"
+			"\"handled_today\":48,\"aht_s\":410,\"approvals_pending\":3}"), 1);
+	CHECK(m->stats.valid);
+	CHECK_INT(m->stats.queue[PROTO_PRIO_HIGH], 4);
+	CHECK_INT(m->stats.online, 5);
+	CHECK_INT(m->stats.approvals_pending, 3);
+	CHECK_INT(m->stats.sla_breached_today, -1);
+	CHECK(m->dirty & MODEL_DIRTY_STATS);
+
 	/* presence */
 	CHECK_INT(ev(m, seq++, "agent.presence", "{\"presence\":{\"id\":\"bora\",\"status\":\"away\"}}"), 1);
 	CHECK_INT(ev(m, seq++, "agent.presence", "{\"presence\":{\"id\":\"bora\",\"status\":\"online\"}}"), 1);
