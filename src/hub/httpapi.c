@@ -287,9 +287,9 @@ json_t *httpapi_escalate(json_t *body, int *status)
 		goto bad;
 	}
 	if ((v = json_object_get(body, "language"))) {
-		if (!str_ok(v, 16) || strspn(json_string_value(v), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") !=
+		if (!str_ok(v, 16) || strspn(json_string_value(v), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
 		    json_string_length(v)) {
-			snprintf(err, sizeof err, "language: a language tag such as \"en\" or \"pt-BR\"");
+			snprintf(err, sizeof err, "language: a language tag such as \"en\", \"pt-BR\" or \"es-419\"");
 			goto bad;
 		}
 		lang = json_string_value(v);
