@@ -33,7 +33,10 @@
 struct config;
 struct notify;
 
-/* X(ENUM, "name for BATON_EVENT", bell by default) */
+/* X(ENUM, "name for BATON_EVENT", bell by default). For supervisors:
+ * APPROVAL a new request, SLA a conversation about to breach, UNCLAIMED an
+ * urgent escalation nobody took within notify.unclaimed_s, OFFLINE an agent
+ * gone offline with conversations assigned. */
 #define NOTIFY_KINDS(X) \
 	X(ESCALATION, "escalation", true) \
 	X(URGENT,     "urgent",     true) \
@@ -41,6 +44,8 @@ struct notify;
 	X(ASSIGNED,   "assigned",   true) \
 	X(APPROVAL,   "approval",   true) \
 	X(SLA,        "sla",        true) \
+	X(UNCLAIMED,  "unclaimed",  true) \
+	X(OFFLINE,    "agent_offline", true) \
 	X(CONNECTION, "connection", false) \
 	X(INFO,       "info",       false)
 #define NOTIFY_KIND_ENUM_(e, n, b) NOTIFY_##e,

@@ -70,6 +70,67 @@ void ui_show_text(struct ui *ui, const char *title, const char *text);
 /* Everything must be repainted (after the model was replaced wholesale). */
 void ui_invalidate(struct ui *ui);
 
+/* ---- the supervisor screen ----
+ *
+ * Shown at start when the welcome's role is supervisor; `S` (or the
+ * supervisor-view action) switches between it and the agent panes. It
+ * draws the model's approvals, agents and stats plus what the model does
+ * not keep from a stats frame (history, by reason, per-agent figures,
+ * approval contexts): app.c hands each stats frame to ui_on_stats() after
+ * model_apply_frame() (the frame is sanitized by then). */
+
+struct proto_stats;
+struct proto_arena;
+struct proto_approval_ctx;
+
+/* A stats frame arrived (supervisors). NULL ui is fine (headless). */
+void ui_on_stats(struct ui *ui, const struct proto_stats *s);
+/* Shows the supervisor screen (true) or the agent panes. */
+void ui_show_super(struct ui *ui, bool on);
+
+#define UI_SUPER_HISTORY 60
+
+/* One agent's figures from stats frames. */
+struct ui_super_agent {
+	char *id;
+	int status;		/* enum proto_presence_status */
+	int64_t active, handled, last_msg_at;	/* last_msg_at 0: unknown */
+};
+
+/* What the supervisor screen keeps beyond the model (pure: no curses). */
+struct ui_super {
+	int64_t hist_at[UI_SUPER_HISTORY];
+	int64_t hist[4][UI_SUPER_HISTORY];	/* by enum proto_priority, oldest first */
+	size_t nhist;
+	bool has_by_reason;
+	int64_t by_reason[8];			/* by enum proto_reason_code */
+	int64_t sla_breached_today, approvals_pending;
+	struct ui_super_agent *ag;		/* sorted by id */
+	size_t nag, capag;
+	struct proto_arena *ctx_arena;		/* owns ctx */
+	struct proto_approval_ctx *ctx;
+	size_t nctx;
+	unsigned version;			/* bumped by every change */
+};
+
+void ui_super_init(struct ui_super *s);
+void ui_super_free(struct ui_super *s);
+/* Takes what the frame carries: history replaces, agent figures upsert by
+ * id, approval contexts replace. Text is sanitized again on the way in. */
+void ui_super_apply(struct ui_super *s, const struct proto_stats *st);
+const struct ui_super_agent *ui_super_agent(const struct ui_super *s, const char *id);
+const struct proto_approval_ctx *ui_super_ctx(const struct ui_super *s, const char *approval);
+
+/*
+ * A sparkline of v[0..n) (oldest first) in `cells` cells: the values are
+ * bucketed (each cell the maximum of its bucket, so a spike never
+ * disappears) and scaled from 0 to the largest value; zero is the lowest
+ * bar. utf8: U+2581..U+2588 (▁▂▃▄▅▆▇█), else ASCII " .:-=+*#" with 0 as
+ * '_'. Writes a NUL-terminated string into out (at most outsz bytes; 3
+ * bytes a cell in UTF-8); returns the cells written.
+ */
+size_t ui_sparkline(const int64_t *v, size_t n, size_t cells, bool utf8, char *out, size_t outsz);
+
 /* ---- layout geometry (pure; see the comment at the top) ---- */
 
 enum ui_layout { UI_LAYOUT_AUTO, UI_LAYOUT_THREE, UI_LAYOUT_TWO, UI_LAYOUT_TABS };

@@ -333,7 +333,8 @@ static void notify_desktop(struct notify *n, enum notify_kind kind, const char *
 		if (!notify_init("baton"))
 			_exit(1);
 		nn = notify_notification_new(*t ? t : "baton", b, "dialog-information");
-		notify_notification_set_urgency(nn, kind == NOTIFY_URGENT || kind == NOTIFY_SLA ?
+		notify_notification_set_urgency(nn, kind == NOTIFY_URGENT || kind == NOTIFY_SLA ||
+						kind == NOTIFY_UNCLAIMED || kind == NOTIFY_OFFLINE ?
 						NOTIFY_URGENCY_CRITICAL : NOTIFY_URGENCY_NORMAL);
 		notify_notification_set_timeout(nn, kind == NOTIFY_URGENT ? NOTIFY_EXPIRES_NEVER :
 						NOTIFY_EXPIRES_DEFAULT);

@@ -4,6 +4,8 @@
  * ui.c        lifecycle, keys → actions, render loop, status bar, overlays
  * draw.c      the one place text reaches a window: ui_draw_*()
  * view-queue.c, view-chat.c, view-context.c, view-input.c: the panes
+ * view-super.c the supervisor screen (instead of the panes); super.c its
+ *             data beyond the model and the sparkline (pure, ui.h)
  *
  * Each pane has a title window and a body window; a view draws its body
  * from the model when its dirty bit (UI_D_*) is set and never touches the
@@ -37,6 +39,7 @@ enum {
 	UI_D_OVERLAY = 1u << 6,
 	UI_D_LAYOUT  = 1u << 7,	/* windows must be rebuilt */
 	UI_D_APPEND  = 1u << 8,	/* new lines at the bottom of the transcript only */
+	UI_D_SUPER   = 1u << 9,	/* the supervisor screen */
 	UI_D_ALL     = 0xffffu & ~UI_D_APPEND,
 };
 
@@ -76,6 +79,17 @@ struct ui_line {
 struct ui_pick {
 	char order[65], sku[65], name[120];
 	int64_t qty, picked;
+};
+
+#define UI_SUPER_IDLE_DEFAULT_S     300	/* supervisor.idle_s unset */
+#define UI_SUPER_UNCLAIMED_DEFAULT_S 60	/* notify.unclaimed_s unset */
+
+/* One agent line of the supervisor screen (lent strings). */
+struct ui_super_row {
+	const char *id, *name;
+	int status;
+	int64_t active, handled, last;
+	bool flagged;		/* idle on an assigned conversation past the threshold */
 };
 
 struct ui {
@@ -142,6 +156,20 @@ struct ui {
 	/* alerts: urgent conversations being re-alerted (notify_urgent) */
 	char **urgent;
 	size_t nurgent;
+
+	/* the supervisor screen */
+	bool super_on;			/* shown instead of the panes */
+	bool super_auto;		/* shown once for a supervisor at start */
+	bool ascii;			/* the user's locale is not UTF-8: ASCII sparklines */
+	WINDOW *wsuper;
+	struct ui_super sup;
+	struct ui_super_row *sup_rows;
+	size_t nsup_rows, capsup_rows;
+	int sup_sel;			/* selected pending approval */
+	int sup_agent_top;		/* first agent row shown */
+	int sup_idle_s, sup_unclaimed_s;	/* from the config; 0: defaults */
+	char **offline;			/* agents alerted as gone offline with work (sorted) */
+	size_t noffline;
 };
 
 /* ---- draw.c ---- */
@@ -199,6 +227,15 @@ int ui_editor_lines(const struct ui_editor *e, int cols);
  * leaves the window's cursor where the text cursor is. */
 void ui_editor_draw(struct ui *ui, struct ui_editor *e, WINDOW *w, int y, int rows,
 		    const char *prefix, int slot);
+
+void view_super_draw(struct ui *ui);
+/* A key on the supervisor screen; false if it is not one of its own. */
+bool view_super_key(struct ui *ui, int key);
+/* Rebuilds ui->sup_rows (presence and figures merged, flagged first). */
+size_t ui_super_rows(struct ui *ui, int64_t now);
+/* Pending approvals in the model's order; fills out[0..max). */
+size_t ui_super_pending(const struct ui *ui, const struct model_approval **out, size_t max);
+int ui_super_idle_s(const struct ui *ui);
 
 /* ---- ui.c ---- */
 struct model *ui_model(const struct ui *ui);

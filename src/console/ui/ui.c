@@ -123,6 +123,7 @@ static void ui_free_windows(struct ui *ui)
 	ui_delwin(&ui->wcompose);
 	ui_delwin(&ui->wstatus);
 	ui_delwin(&ui->wov);
+	ui_delwin(&ui->wsuper);
 }
 
 static WINDOW *ui_newwin(struct ui *ui, int h, int w, int y, int x)
@@ -181,6 +182,9 @@ static void ui_layout(struct ui *ui)
 	ui->wctitle = ui_newwin(ui, 1, g->compose.w, g->compose.y, g->compose.x);
 	ui->wcompose = ui_newwin(ui, g->compose.h - 1, g->compose.w, g->compose.y + 1, g->compose.x);
 	ui->wstatus = ui_newwin(ui, 1, g->status.w, g->status.y, g->status.x);
+	/* The supervisor screen covers the panes; they are not drawn meanwhile. */
+	if (ui->super_on)
+		ui->wsuper = ui_newwin(ui, g->compose.y, g->cols, 0, 0);
 	/* The focus follows what is shown. */
 	if (!g->pane[ui->focus].h)
 		ui->focus = g->pane[ui->band].h ? ui->band : UI_PANE_CHAT;
@@ -812,6 +816,8 @@ static void ui_action(struct ui *ui, const char *name, const char *args)
 		ui->dirty |= UI_D_ALL;
 	} else if (!strcmp(name, "return-items")) {
 		ui_pick_open(ui);
+	} else if (!strcmp(name, "supervisor-view")) {
+		ui_show_super(ui, !ui->super_on);
 	} else if (!strcmp(name, "cancel")) {
 		ui->fb[0] = '\0';
 		ui->dirty |= UI_D_COMPOSE;
@@ -932,6 +938,13 @@ static void ui_key(struct ui *ui, int key)
 		ui_editor_keys(ui, key);
 		return;
 	}
+	if (ui->super_on && view_super_key(ui, key))
+		return;
+	/* S switches views unless the agent bound it to something else. */
+	if (key == 'S' && !keys_lookup(ui->keys, key)) {
+		ui_action(ui, "supervisor-view", NULL);
+		return;
+	}
 	ui_binding(ui, key);
 }
 
@@ -985,11 +998,50 @@ struct keys *ui_keys(struct ui *ui)
  * claimed, and an SLA about to pass warns once, notify.sla_lead_s before. */
 
 /* model_qitem.ui_marks bits */
-enum { UI_QMARK_URGENT = 1u << 0, UI_QMARK_SLA = 1u << 1 };
+enum { UI_QMARK_URGENT = 1u << 0, UI_QMARK_SLA = 1u << 1, UI_QMARK_UNCLAIMED = 1u << 2 };
 
 static int ui_strcmp_p(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Supervisors: an agent gone offline with conversations assigned (they go
+ * back to the queue after the hub's grace period). Once per going away. */
+static void ui_alerts_offline(struct ui *ui, struct notify *nt)
+{
+	struct model *m = ui_model(ui);
+	char **still = xcalloc(m->nagents + 1, sizeof(*still));
+	size_t nstill = 0;
+
+	for (size_t i = 0; i < m->nagents; i++) {
+		const struct proto_presence *p = m->agents[i]->p;
+		char **hit;
+		if (!p || !p->id || p->status != PROTO_PRES_OFFLINE || !p->active.n ||
+		    p->role == PROTO_ROLE_BOT)
+			continue;
+		hit = ui->noffline ? bsearch(&p->id, ui->offline, ui->noffline, sizeof(char *), ui_strcmp_p) : NULL;
+		if (hit) {
+			still[nstill++] = xstrdup(p->id);
+			continue;
+		}
+		struct strbuf b = STRBUF_INIT;
+		char *t = xasprintf("%s went offline with %zu conversation%s", p->name ? p->name : p->id,
+				    p->active.n, p->active.n == 1 ? "" : "s");
+		for (size_t k = 0; k < p->active.n && k < 8; k++)
+			sb_addf(&b, "%s%s", k ? ", " : "", p->active.v[k]);
+		sb_adds(&b, ": back to the queue after the hub's grace period unless the agent returns.");
+		notify_post_conv(nt, NOTIFY_OFFLINE, p->active.v[0], t, sb_str(&b));
+		free(t);
+		sb_free(&b);
+		still[nstill++] = xstrdup(p->id);
+	}
+	/* Back online or without work: may alert again next time. */
+	for (size_t i = 0; i < ui->noffline; i++)
+		free(ui->offline[i]);
+	free(ui->offline);
+	qsort(still, nstill, sizeof(*still), ui_strcmp_p);
+	ui->offline = still;
+	ui->noffline = nstill;
 }
 
 static void ui_alerts(struct ui *ui)
@@ -999,9 +1051,13 @@ static void ui_alerts(struct ui *ui)
 	const char **ids = NULL;
 	size_t nids = 0;
 	int lead;
+	bool sup;
+	int64_t unclaimed_ms;
 
 	if (!nt)
 		return;
+	sup = m->me && m->me->role == PROTO_ROLE_SUPERVISOR;
+	unclaimed_ms = (int64_t)(ui->sup_unclaimed_s > 0 ? ui->sup_unclaimed_s : UI_SUPER_UNCLAIMED_DEFAULT_S) * 1000;
 	lead = notify_sla_lead_s(nt);
 	/* One pass over the queue; the marks on the rows say what was done
 	 * already, so 10,000 rows cost 10,000 looks, not lookups. */
@@ -1021,6 +1077,18 @@ static void ui_alerts(struct ui *ui)
 				q->ui_marks |= UI_QMARK_URGENT;
 				ui->urgent = xrealloc(ui->urgent, (ui->nurgent + 1) * sizeof(char *));
 				ui->urgent[ui->nurgent++] = xstrdup(q->id);
+			}
+			/* Supervisors: nobody took it within notify.unclaimed_s. */
+			int64_t since = q->queued_at ? q->queued_at : q->created_at;
+			if (sup && !(q->ui_marks & UI_QMARK_UNCLAIMED) && since &&
+			    ui->now - since >= unclaimed_ms) {
+				char w[16];
+				ui_fmt_wait((ui->now - since) / 1000, w, sizeof(w));
+				char *t = xasprintf("Urgent unclaimed for %s: %s", w,
+						    q->customer[0] ? q->customer : q->id);
+				notify_post_conv(nt, NOTIFY_UNCLAIMED, q->id, t, q->reason_text);
+				free(t);
+				q->ui_marks |= UI_QMARK_UNCLAIMED;
 			}
 			if (!ids)
 				ids = xcalloc(m->nqueue, sizeof(*ids));
@@ -1048,6 +1116,8 @@ static void ui_alerts(struct ui *ui)
 		i++;
 	}
 	free(ids);
+	if (sup)
+		ui_alerts_offline(ui, nt);
 }
 
 void ui_tick(struct ui *ui, int64_t now_ms)
@@ -1073,12 +1143,32 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 		ui->fb[0] = '\0';
 		ui->dirty |= UI_D_COMPOSE;
 	}
+	if (ui->super_on)
+		ui->dirty |= UI_D_SUPER;	/* expiry countdowns, idle times */
 	c = model_selected(m);
 	if (c && (c->customer_typing_until || c->agent_typing_until))
 		ui->dirty |= UI_D_TITLES;
 	if (c && c->conv && c->conv->sla_due_at)
 		ui->dirty |= UI_D_CONTEXT;
 	ui_alerts(ui);
+}
+
+/* ---- the supervisor screen ---- */
+
+void ui_on_stats(struct ui *ui, const struct proto_stats *s)
+{
+	if (!ui || !s)
+		return;
+	ui_super_apply(&ui->sup, s);
+	ui->dirty |= UI_D_SUPER;
+}
+
+void ui_show_super(struct ui *ui, bool on)
+{
+	if (!ui || ui->super_on == on)
+		return;
+	ui->super_on = on;
+	ui->dirty |= UI_D_LAYOUT;
 }
 
 /* ---- render ---- */
@@ -1098,8 +1188,19 @@ static void ui_sync_model(struct ui *ui)
 	/* Results also change the "waiting to send" count. */
 	if (d & (MODEL_DIRTY_STATUS | MODEL_DIRTY_RESULTS))
 		ui->dirty |= UI_D_STATUS;
-	if (d & (MODEL_DIRTY_QUEUE))
+	if (d & (MODEL_DIRTY_QUEUE | MODEL_DIRTY_AGENTS))
 		ui_alerts(ui);
+	if (d & (MODEL_DIRTY_APPROVALS | MODEL_DIRTY_AGENTS | MODEL_DIRTY_STATS | MODEL_DIRTY_QUEUE))
+		ui->dirty |= UI_D_SUPER;
+	/* An approval's decision is a line in the requester's conversation. */
+	if (d & MODEL_DIRTY_APPROVALS)
+		ui->dirty |= UI_D_CHAT;
+	/* A supervisor starts on the supervisor screen (once: a switch sticks). */
+	if (!ui->super_auto && m->me) {
+		ui->super_auto = true;
+		if (m->me->role == PROTO_ROLE_SUPERVISOR)
+			ui_show_super(ui, true);
+	}
 	if (strcmp(sel ? sel->id : "", ui->chat_conv) != 0) {
 		ui->dirty |= UI_D_CHAT | UI_D_CONTEXT;
 		ui->ctx_top = 0;
@@ -1294,6 +1395,13 @@ void ui_render(struct ui *ui)
 		ui->dirty = 0;
 		return;
 	}
+	if (ui->super_on) {
+		if (d & (UI_D_SUPER | UI_D_QUEUE | UI_D_TITLES)) {
+			view_super_draw(ui);
+			ui_out(ui->wsuper);
+		}
+		d &= ~(UI_D_QUEUE | UI_D_CHAT | UI_D_APPEND | UI_D_CONTEXT | UI_D_TITLES);
+	}
 	if (d & (UI_D_QUEUE | UI_D_TITLES)) {
 		view_queue_draw(ui);
 		ui_out(ui->pw[UI_PANE_QUEUE].title);
@@ -1368,6 +1476,7 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 	const char *theme = NULL, *layout = NULL, *term = getenv("TERM");
 	char e2[512], path[1024];
 	int l;
+	bool ascii;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		snprintf(err, errlen, "the screen needs a terminal on stdin and stdout; "
@@ -1375,6 +1484,9 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 		return NULL;
 	}
 	setlocale(LC_ALL, "");
+	/* The screen runs in UTF-8 either way; a non-UTF-8 locale only means
+	 * the terminal may not show block characters (ASCII sparklines). */
+	ascii = !ui_utf8_locale();
 	if (!ui_utf8_locale() && !setlocale(LC_CTYPE, "C.UTF-8") && !setlocale(LC_CTYPE, "en_US.UTF-8")) {
 		snprintf(err, errlen, "no UTF-8 locale: set LANG to a UTF-8 locale (e.g. C.UTF-8)");
 		return NULL;
@@ -1395,6 +1507,8 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 	ui->compose.multiline = true;
 	ui->focus = UI_PANE_QUEUE;
 	ui->band = UI_PANE_QUEUE;
+	ui->ascii = ascii || getenv("BATON_ASCII");
+	ui_super_init(&ui->sup);
 	raw();
 	noecho();
 	nonl();
@@ -1414,6 +1528,9 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 	if (app->cfg) {
 		theme = config_get_str(app->cfg, "theme");
 		layout = config_get_str(app->cfg, "layout");
+		/* 0 when the keys are unknown to this config: the defaults. */
+		ui->sup_idle_s = (int)config_get_int(app->cfg, "supervisor.idle_s");
+		ui->sup_unclaimed_s = (int)config_get_int(app->cfg, "notify.unclaimed_s");
 	}
 	l = ui_layout_parse(layout ? layout : "auto");
 	ui->want = l < 0 ? UI_LAYOUT_AUTO : (enum ui_layout)l;
@@ -1457,5 +1574,10 @@ void ui_free(struct ui *ui)
 	for (size_t i = 0; i < ui->nurgent; i++)
 		free(ui->urgent[i]);
 	free(ui->urgent);
+	for (size_t i = 0; i < ui->noffline; i++)
+		free(ui->offline[i]);
+	free(ui->offline);
+	ui_super_free(&ui->sup);
+	free(ui->sup_rows);
 	free(ui);
 }
