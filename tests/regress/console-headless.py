@@ -304,6 +304,106 @@ def run_all(tmp, hub):
     ok(rc == 0 and not [o for o in out if o.get("from_earlier_run")] and after2 == after,
        "and is not sent again", out or err)
 
+    run_full_disk(tmp, hub, toks, url, c4)
+
+
+FULLDISK_C = r"""
+/* Fault injection: while the file named by $BATON_TEST_FULL exists, writes
+ * to a sqlite database or its WAL fail with ENOSPC, as on a full disk. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static int full(int fd)
+{
+	char link[64], path[4096];
+	const char *flag = getenv("BATON_TEST_FULL");
+	ssize_t n;
+
+	if (!flag || access(flag, F_OK) != 0)
+		return 0;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	if (n <= 0)
+		return 0;
+	path[n] = 0;
+	n = (ssize_t)strlen(path);
+	return (n > 3 && !strcmp(path + n - 3, ".db")) || (n > 4 && !strcmp(path + n - 4, "-wal"));
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
+	if (full(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, buf, len, off);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite64(fd, buf, len, off);
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+	if (full(fd)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, buf, len);
+}
+"""
+
+
+def run_full_disk(tmp, hub, toks, url, conv_id):
+    """A full disk: the command still goes out (kept in memory), the agent is
+    told in words, and once there is room again the store works again."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        ok(True, "# SKIP full-disk check: no C compiler for the fault injector")
+        return
+    src = os.path.join(tmp, "fulldisk.c")
+    lib = os.path.join(tmp, "fulldisk.so")
+    with open(src, "w") as f:
+        f.write(FULLDISK_C)
+    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", lib, src, "-ldl"], check=True)
+    flag = os.path.join(tmp, "disk-is-full")
+    env = dict(os.environ, XDG_DATA_HOME=os.path.join(tmp, "ana-data"), XDG_CONFIG_HOME=os.path.join(tmp, "ana-cfg"),
+               HOME=tmp, LD_PRELOAD=lib, BATON_TEST_FULL=flag,
+               ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+    before = len([m for m in hub.http("GET", "/v1/conversations/" + conv_id, toks["bot"])["transcript"]
+                  if m.get("from") == "agent"])
+    open(flag, "w").close()
+    p = subprocess.run([BATON, "--url", url, "--token-file", os.path.join(tmp, "ana.tok"), "-e",
+                        "open %s; say written while the disk is full" % conv_id, "--timeout", "20"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    os.unlink(flag)
+    lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    ok(p.returncode == 0 and lines and lines[-1].get("status") == "ok",
+       "with the disk full the message still goes out", p.stdout + p.stderr)
+    ok("Local store full" in p.stderr and "free disk space" in p.stderr,
+       "and the agent is told the store is full, in words", p.stderr)
+    after = len([m for m in hub.http("GET", "/v1/conversations/" + conv_id, toks["bot"])["transcript"]
+                 if m.get("from") == "agent"])
+    ok(after == before + 1, "exactly once (%d -> %d)" % (before, after))
+    p = subprocess.run([BATON, "--url", url, "--token-file", os.path.join(tmp, "ana.tok"), "-e",
+                        "open %s; note room again" % conv_id], capture_output=True, text=True, env=env,
+                       timeout=60)
+    ok(p.returncode == 0 and "Local store" not in p.stderr, "with room again the store works",
+       p.stdout + p.stderr)
+
 
 def run_tls(tmp):
     """wss: the hub's certificate is verified unless --insecure says not to."""
