@@ -798,6 +798,12 @@ static void on_text(void *user, const char *buf, size_t len)
 	case PROTO_FRAME_RESULT:
 		on_result(app, f);
 		break;
+	case PROTO_FRAME_STATS:
+		model_apply_frame(app->model, f, now, err, sizeof err);
+		/* What the model does not keep (history, per agent, approval
+		 * contexts) the supervisor screen takes from the frame itself. */
+		ui_on_stats(app->ui, &f->u.stats);
+		break;
 	default:
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		break;
