@@ -65,6 +65,7 @@ struct hub_config {
 	int sla_s[4];			/* SLA by priority (urgent, high, normal, low) */
 	int http_body_max;
 	int replay_max;			/* more events than this since `since`: snapshot */
+	int retention_days;		/* events, non-money commands, delivered webhooks; 0: forever */
 	int webhook_inflight;
 	int webhook_max_backoff_s;
 	int demo;
@@ -280,6 +281,8 @@ struct proto_presence *router_presence(struct proto_arena *arena, struct hub_age
 int policy_discount(struct op_ctx *c);	/* discount.approve: cap → apply, pend or refuse */
 int policy_decide(struct op_ctx *c);	/* approval.decide */
 void policy_expire(void);		/* pending approvals past their time → denied */
+/* Deletes what is older than retention_days (a bounded batch per call). */
+void policy_retention(void);
 struct proto_approval *policy_approval(struct proto_arena *a, int64_t id);
 
 /* Actions: each applies its effect, writes the action row and the audit row,

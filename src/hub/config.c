@@ -48,6 +48,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "sla_low_s", CK_INT, O(sla_s[PROTO_PRIO_LOW]), 10, 86400 * 30 },
 	{ "http_body_max", CK_INT, O(http_body_max), 1024, 64 << 20 },
 	{ "replay_max", CK_INT, O(replay_max), 0, 10000000 },
+	{ "retention_days", CK_INT, O(retention_days), 0, 36500 },
 	{ "webhook_inflight", CK_INT, O(webhook_inflight), 1, 1024 },
 	{ "webhook_max_backoff_s", CK_INT, O(webhook_max_backoff_s), 1, 86400 },
 	{ "demo_rate", CK_NUM, O(demo_rate), 0, 6000 },
@@ -78,6 +79,7 @@ void hub_config_defaults(struct hub_config *c)
 	c->sla_s[PROTO_PRIO_LOW] = 60 * 60;
 	c->http_body_max = 1 << 20;
 	c->replay_max = 10000;
+	c->retention_days = 90;
 	c->webhook_inflight = 16;
 	c->webhook_max_backoff_s = 300;
 	c->demo_rate = 2;

@@ -256,3 +256,38 @@ void policy_expire(void)
 	}
 	json_decref(rows);
 }
+
+/*
+ * Retention. The event log, the commands of ops that move no money and the
+ * delivered webhooks are kept retention_days; a client that resumes from
+ * further back gets a snapshot. Money commands keep their cmd_id forever
+ * (PROTOCOL.md), and the audit log is never pruned. At most a few thousand
+ * rows go per call, so a backlog never stalls the loop.
+ */
+static const char SQL_PRUNE_EVENTS[] =
+	"DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? ORDER BY seq LIMIT 5000)";
+static const char SQL_PRUNE_COMMANDS[] =
+	"DELETE FROM commands WHERE rowid IN (SELECT rowid FROM commands WHERE at < ?"
+	" AND op NOT IN ('discount.approve', 'return.create', 'label.create') LIMIT 5000)";
+static const char SQL_PRUNE_WEBHOOKS[] =
+	"DELETE FROM webhooks WHERE n IN (SELECT n FROM webhooks WHERE state = 'delivered' AND done_at < ? LIMIT 5000)";
+
+void policy_retention(void)
+{
+	int64_t cutoff;
+	int n[3];
+
+	if (hub.cfg.retention_days <= 0)
+		return;
+	cutoff = time_now_ms() - (int64_t)hub.cfg.retention_days * 86400000;
+	if (hub_begin() < 0)
+		return;
+	n[0] = hub_store_exec(hub.st, SQL_PRUNE_EVENTS, "i", cutoff);
+	n[1] = hub_store_exec(hub.st, SQL_PRUNE_COMMANDS, "i", cutoff);
+	n[2] = hub_store_exec(hub.st, SQL_PRUNE_WEBHOOKS, "i", cutoff);
+	if (n[0] < 0 || n[1] < 0 || n[2] < 0)
+		log_error("retention: %s", hub_store_errmsg(hub.st));
+	else if (n[0] + n[1] + n[2] > 0)
+		log_info("retention: pruned %d events, %d commands, %d webhooks older than %d days", n[0], n[1], n[2],
+			 hub.cfg.retention_days);
+}

@@ -637,8 +637,12 @@ static void hub_flush_all(void)
 
 static void server_tick_work(void)
 {
+	static unsigned ticks;
+
 	session_tick();
 	policy_expire();
+	if (++ticks % 10 == 0)
+		policy_retention();
 	webhook_run();
 	if (hub.demo)
 		demobot_tick();

@@ -233,6 +233,12 @@ static void session_hello(struct hub_session *s, const struct proto_hello *h)
 	head = hub_head();
 	replay = PROTO_HAS(h, hello, since) && h->since <= head &&
 		 head - h->since <= hub.cfg.replay_max;
+	if (replay && h->since < head) {
+		/* Retention may have pruned what follows since: then a snapshot. */
+		int64_t first = 0;
+		if (hub_store_int(hub.st, &first, "SELECT min(seq) FROM events", "") < 0 || first > h->since + 1)
+			replay = false;
+	}
 
 	f = proto_frame_new(PROTO_FRAME_WELCOME);
 	w = &f->u.welcome;

@@ -104,6 +104,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX webhooks_due ON webhooks(state, next_at);"
 	"CREATE INDEX webhooks_conv ON webhooks(conv, state, n);"
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);",
+	/* 2: retention prunes old events, non-money commands and delivered webhooks by time */
+	"CREATE INDEX events_at ON events(at);"
+	"CREATE INDEX commands_at ON commands(at);"
+	"CREATE INDEX webhooks_done ON webhooks(state, done_at);",
 };
 _Static_assert(BATON_ARRAY_LEN(migrations) == HUB_STORE_SCHEMA_VERSION, "migrations");
 

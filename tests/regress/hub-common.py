@@ -178,7 +178,9 @@ class Hub:
     def sql(self, query, args=()):
         con = sqlite3.connect(self.db, timeout=10)
         try:
-            return con.execute(query, args).fetchall()
+            rows = con.execute(query, args).fetchall()
+            con.commit()
+            return rows
         finally:
             con.close()
 

@@ -11,6 +11,7 @@ hubc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(hubc)
 
 CONFIG = """approval_ttl_s = 10
+retention_days = 1
 rate_per_s = 1
 rate_burst = 5
 agent_discount_percent_max = 10
@@ -67,6 +68,17 @@ async def main(tap):
         await asyncio.sleep(1.2)
         r = await ana.cmd("presence.set", {"status": "online"})
         tap.ok(r and r["status"] == "ok", "the bucket refills", r)
+        # retention: events older than retention_days go; resuming from before them gets a snapshot
+        hub.sql("UPDATE events SET at = 0 WHERE seq <= 3")
+        for _ in range(30):
+            if hub.sql("SELECT count(*) FROM events WHERE seq <= 3")[0][0] == 0:
+                break
+            await asyncio.sleep(0.5)
+        tap.eq(hub.sql("SELECT count(*) FROM events WHERE seq <= 3")[0][0], 0, "retention prunes old events")
+        tap.ok(hub.sql("SELECT count(*) FROM events")[0][0] > 0, "newer events stay")
+        late = await hubc.Peer(hub, ana_t, "late").connect(since=1)
+        tap.eq(late.welcome.get("resume"), "snapshot", "resuming from before the retained log: snapshot")
+        await late.close()
         await ana.close()
         await sam.close()
     finally:

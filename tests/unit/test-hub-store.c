@@ -65,6 +65,37 @@ static void test_schema(void)
 	cleanup(st);
 }
 
+static void test_migrate_from_1(void)
+{
+	struct hub_store *st = open_fresh();
+	char err[300] = "";
+	int64_t v = 0, n = 0;
+
+	if (!st)
+		return;
+	/* Make it look like a version 1 database, with a row to keep. */
+	CHECK(hub_store_exec(st, "DROP INDEX events_at", "") >= 0);
+	CHECK(hub_store_exec(st, "DROP INDEX commands_at", "") >= 0);
+	CHECK(hub_store_exec(st, "DROP INDEX webhooks_done", "") >= 0);
+	CHECK(hub_store_exec(st, "INSERT INTO events(seq, kind, at, to_all, to_sups, audience, frame)"
+			     " VALUES (1, 'message', 5, 1, 0, '', '{}')", "") == 1);
+	CHECK(hub_store_exec(st, "PRAGMA user_version = 1", "") >= 0);
+	hub_store_close(st);
+	st = hub_store_open(path, err, sizeof err);
+	CHECK(st != NULL);
+	if (!st) {
+		printf("#   %s\n", err);
+		return;
+	}
+	hub_store_int(st, &v, "PRAGMA user_version", "");
+	CHECK_INT(v, HUB_STORE_SCHEMA_VERSION);
+	hub_store_int(st, &n, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_at'", "");
+	CHECK_INT(n, 1);
+	hub_store_int(st, &n, "SELECT count(*) FROM events", "");
+	CHECK_INT(n, 1);
+	cleanup(st);
+}
+
 static void test_newer_schema_refused(void)
 {
 	struct hub_store *st = open_fresh();
@@ -164,7 +195,7 @@ static void test_unique_command(void)
 }
 
 static const struct test tests[] = {
-	TEST(test_schema), TEST(test_newer_schema_refused), TEST(test_bind_and_rows), TEST(test_savepoints),
+	TEST(test_schema), TEST(test_migrate_from_1), TEST(test_newer_schema_refused), TEST(test_bind_and_rows), TEST(test_savepoints),
 	TEST(test_audit_append_only), TEST(test_unique_command),
 };
 
