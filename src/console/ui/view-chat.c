@@ -49,8 +49,30 @@ static const char *view_chat_action_status(int s)
 	       s == PROTO_ACTST_FAILED ? "failed" : "?";
 }
 
-static void view_chat_fmt_action(const struct proto_action *a, struct strbuf *sb)
+/* The approval an action waits for (or waited for), NULL if none. */
+static const struct model_approval *view_chat_approval(const struct model *m, const char *action)
 {
+	for (size_t i = 0; action && i < m->napprovals; i++)
+		if (m->approvals[i]->a && m->approvals[i]->a->action &&
+		    strcmp(m->approvals[i]->a->action, action) == 0)
+			return m->approvals[i];
+	return NULL;
+}
+
+/* An approval that ended without a supervisor: the hub denies it when its
+ * time runs out (decided_by null, note "expired"). */
+static bool view_chat_expired(const struct proto_approval *ap)
+{
+	return ap->state == PROTO_APPR_DENIED && (!ap->decided_by || !*ap->decided_by);
+}
+
+static void view_chat_fmt_action(const struct ui *ui, const struct proto_action *a, struct strbuf *sb)
+{
+	/* A discount that needed approval: its approval says where it stands
+	 * (the hub denies an expired one; the approval tells the two apart). */
+	const struct model_approval *ma = a->status == PROTO_ACTST_PENDING_APPROVAL ||
+					  a->status == PROTO_ACTST_DENIED ?
+					  view_chat_approval(ui_model(ui), a->id) : NULL;
 	const struct proto_action_params *p = a->params;
 	const struct proto_action_result *r = a->result;
 	char money[48];
@@ -74,7 +96,23 @@ static void view_chat_fmt_action(const struct proto_action *a, struct strbuf *sb
 	} else if (a->kind == PROTO_ACT_LABEL && p && p->rma) {
 		sb_addf(sb, " for %s", p->rma);
 	}
-	sb_addf(sb, ": %s", view_chat_action_status(a->status));
+	if (ma && ma->a->state == PROTO_APPR_PENDING) {
+		/* Waiting: say for how long it can still be decided. */
+		char left[16];
+		int64_t rest = ma->a->expires_at ? (ma->a->expires_at - ui->now) / 1000 : 0;
+		sb_addf(sb, ": waiting for a supervisor's approval (%s", ma->a->id);
+		if (rest > 0) {
+			ui_fmt_wait(rest, left, sizeof(left));
+			sb_addf(sb, ", expires in %s", left);
+		}
+		sb_adds(sb, ")");
+	} else if (ma) {
+		/* Decided: the decision line below says how; this one says it is settled. */
+		sb_addf(sb, ": %s", ma->a->state == PROTO_APPR_APPROVED ? "approved" :
+			view_chat_expired(ma->a) ? "expired" : "denied");
+	} else {
+		sb_addf(sb, ": %s", view_chat_action_status(a->status));
+	}
 	if (r) {
 		if (r->code)
 			sb_addf(sb, ", code %s", r->code);
@@ -92,6 +130,74 @@ static void view_chat_fmt_action(const struct proto_action *a, struct strbuf *sb
 		sb_addf(sb, " (%s)", a->error->message);
 	if (a->by)
 		sb_addf(sb, " - %s", a->by);
+}
+
+/* The decision on an approval of this conversation, as a system line at
+ * the time it was decided. */
+static void view_chat_fmt_decision(const struct model_approval *ma, struct strbuf *sb)
+{
+	const struct proto_approval *ap = ma->a;
+	const struct proto_action_params *p = ap->params;
+	const struct proto_action_result *r = ma->action ? ma->action->result : NULL;
+	char what[64] = "";
+
+	if (p && p->percent)
+		snprintf(what, sizeof(what), " %lld%%", (long long)p->percent);
+	else if (p && p->amount_minor)
+		ui_fmt_money(p->amount_minor, p->currency, what + 1, sizeof(what) - 1), what[0] = ' ';
+	if (ap->state == PROTO_APPR_APPROVED) {
+		sb_addf(sb, "%s approved the %s%s", ap->decided_by ? ap->decided_by : "A supervisor",
+			PROTO_ENUM_STR(action_kind, ap->kind), what);
+		if (r && r->code)
+			sb_addf(sb, ": code %s", r->code);
+		else
+			sb_adds(sb, " (the code follows with the action)");
+	} else if (view_chat_expired(ap)) {
+		sb_addf(sb, "The request for a %s%s expired: no supervisor decided in time. Ask again if "
+			"the customer still needs it.", PROTO_ENUM_STR(action_kind, ap->kind), what);
+	} else {
+		sb_addf(sb, "%s denied the %s%s", ap->decided_by, PROTO_ENUM_STR(action_kind, ap->kind), what);
+	}
+	if (ap->note && *ap->note && !view_chat_expired(ap))
+		sb_addf(sb, ": \"%s\"", ap->note);
+}
+
+/* Adds the decided approvals of c to v[0..*n) in time order. */
+static struct view_chat_item *view_chat_decisions(struct ui *ui, const struct model_conv *c,
+						  struct view_chat_item *v, size_t *n, int64_t oldest)
+{
+	const struct model *m = ui_model(ui);
+
+	for (size_t i = 0; i < m->napprovals; i++) {
+		const struct model_approval *ma = m->approvals[i];
+		const struct proto_approval *ap = ma->a;
+		struct strbuf sb = STRBUF_INIT;
+		struct view_chat_item it;
+		char hm[16];
+		size_t k;
+
+		if (!ap || ap->state == PROTO_APPR_PENDING || !ap->conv || strcmp(ap->conv, c->id) != 0)
+			continue;
+		memset(&it, 0, sizeof(it));
+		it.at = ap->decided_at ? ap->decided_at : ap->at;
+		if (it.at < oldest && c->older_in_store)
+			continue;
+		ui_fmt_hm(it.at, hm, sizeof(hm));
+		sb_addf(&sb, "%s -- ", hm);
+		it.lead = sb.len;
+		view_chat_fmt_decision(ma, &sb);
+		it.lslot = THEME_MSG_TIME;
+		it.slot = ap->state == PROTO_APPR_APPROVED ? THEME_CTX_GOOD : THEME_CTX_BAD;
+		it.text = text_sanitize_line(sb.buf, sb.len, NULL);
+		sb_free(&sb);
+		/* After everything at or before its time. */
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		for (k = *n; k > 0 && v[k - 1].at > it.at; k--)
+			v[k] = v[k - 1];
+		v[k] = it;
+		(*n)++;
+	}
+	return v;
 }
 
 /* The items of conversation c, oldest first. */
@@ -123,7 +229,7 @@ static struct view_chat_item *view_chat_items(struct ui *ui, const struct model_
 			ui_fmt_hm(a->at, hm, sizeof(hm));
 			sb_addf(&sb, "%s -- ", hm);
 			it->lead = sb.len;
-			view_chat_fmt_action(a, &sb);
+			view_chat_fmt_action(ui, a, &sb);
 			it->lslot = THEME_MSG_TIME;
 			it->slot = a->status == PROTO_ACTST_APPLIED ? THEME_CTX_GOOD :
 				   a->status == PROTO_ACTST_PENDING_APPROVAL ? THEME_MSG_SYSTEM :
@@ -170,7 +276,7 @@ static struct view_chat_item *view_chat_items(struct ui *ui, const struct model_
 		ni++;
 	}
 	*n = ni;
-	return v;
+	return view_chat_decisions(ui, c, v, n, oldest);
 }
 
 /* Wraps all items to width; lines go to ui->clines. The time column
