@@ -264,8 +264,10 @@ void policy_expire(void)
  * (PROTOCOL.md), and the audit log is never pruned. At most a few thousand
  * rows go per call, so a backlog never stalls the loop.
  */
+/* The newest event always stays: its seq is where numbering resumes after a restart. */
 static const char SQL_PRUNE_EVENTS[] =
-	"DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ? ORDER BY seq LIMIT 5000)";
+	"DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ?"
+	" AND seq < (SELECT max(seq) FROM events) ORDER BY seq LIMIT 5000)";
 static const char SQL_PRUNE_COMMANDS[] =
 	"DELETE FROM commands WHERE rowid IN (SELECT rowid FROM commands WHERE at < ?"
 	" AND op NOT IN ('discount.approve', 'return.create', 'label.create') LIMIT 5000)";
