@@ -74,6 +74,9 @@ bool store_is_for(struct store *st, const char *url);
  * Returns 0 or -1 with err.
  */
 int store_apply_frame(struct store *st, const struct proto_frame *f, char *err, size_t errlen);
+/* The same for several frames in one transaction (one fsync): the console
+ * applies a loop pass's frames together, after the screen has drawn them. */
+int store_apply_frames(struct store *st, struct proto_frame *const *f, size_t n, char *err, size_t errlen);
 
 /* Puts a (sanitized) conversation and its transcript. */
 int store_put_conversation(struct store *st, const struct proto_conversation *c, bool monitored,

@@ -69,6 +69,12 @@ struct app_priv {
 	/* The control socket (`baton :COMMAND`), screen mode only. */
 	struct ctl *ctl;
 
+	/* Frames applied to the model in this loop pass and waiting for the
+	 * store: written together at the end of the pass, after the screen
+	 * has drawn them, so a disk sync never delays what the agent sees. */
+	struct proto_frame **pending;
+	size_t npending, cappending;
+
 	/* While app_run runs a command: the commands after it on the line, so
 	 * a confirmation dialog runs them too once the agent says yes. */
 	const char *line_rest;
@@ -92,6 +98,40 @@ static void store_problem(struct app *app, const char *what)
 		log_warn("%s", what);
 	snprintf(app->store_error, sizeof app->store_error, "%s", what);
 	app->model->dirty |= MODEL_DIRTY_STATUS;
+}
+
+/* Keeps a frame (taken) for the store's write at the end of the pass. */
+static void store_later(struct app *app, struct proto_frame *f)
+{
+	struct app_priv *p = app->priv;
+
+	if (!app->store) {
+		proto_frame_free(f);
+		return;
+	}
+	if (p->npending == p->cappending) {
+		p->cappending = p->cappending ? p->cappending * 2 : 16;
+		p->pending = xrealloc(p->pending, p->cappending * sizeof *p->pending);
+	}
+	p->pending[p->npending++] = f;
+}
+
+/* Writes the pass's frames in one transaction. A crash before this only
+ * means the hub replays them next time: applying is idempotent. */
+static void store_flush(struct app *app)
+{
+	struct app_priv *p = app->priv;
+	char err[300];
+
+	if (!p || !p->npending)
+		return;
+	if (app->store && store_apply_frames(app->store, p->pending, p->npending, err, sizeof err) < 0)
+		store_problem(app, err);
+	else if (app->store)
+		store_fine(app);
+	for (size_t i = 0; i < p->npending; i++)
+		proto_frame_free(p->pending[i]);
+	p->npending = 0;
 }
 
 static void print_json(json_t *j)
@@ -538,6 +578,7 @@ static void on_welcome(struct app *app, struct proto_frame *f)
 	char err[300];
 	size_t dropped = 0;
 
+	store_flush(app);	/* what came before belongs to the old session */
 	if (app->store) {
 		int rc = store_bind_identity(app->store, p->url, w, &dropped, err, sizeof err);
 		if (rc < 0) {
@@ -690,10 +731,6 @@ static void on_result(struct app *app, struct proto_frame *f)
 
 	if (!mr && it)
 		mr = model_result_add(app->model, r->cmd_id, it->c.op, it->c.conv, MODEL_RES_SENT, "", now);
-	if (app->store && store_apply_frame(app->store, f, err, sizeof err) < 0)
-		store_problem(app, err);
-	else if (app->store)
-		store_fine(app);
 	model_apply_frame(app->model, f, now, err, sizeof err);
 	mr = model_result_find(app->model, r->cmd_id);
 
@@ -762,25 +799,19 @@ static void on_text(void *user, const char *buf, size_t len)
 		goto out;	/* nothing counts before welcome */
 	switch (f->type) {
 	case PROTO_FRAME_SNAPSHOT:
-		if (app->store && store_apply_frame(app->store, f, err, sizeof err) < 0)
-			store_problem(app, err);
-		else if (app->store)
-			store_fine(app);
 		if (app->notify)
 			notify_urgent_snapshot(app, &f->u.snapshot);
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		p->caught_up = true;
 		if (app->ui)
 			ui_invalidate(app->ui);
+		store_later(app, f);
+		f = NULL;
 		break;
 	case PROTO_FRAME_EVENT: {
 		bool live = p->caught_up;
 		if (f->u.event.seq <= app->model->last_seq)
 			break;
-		if (app->store && store_apply_frame(app->store, f, err, sizeof err) < 0)
-			store_problem(app, err);
-		else if (app->store)
-			store_fine(app);
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		if (!p->caught_up && app->model->last_seq >= app->model->head)
 			p->caught_up = true;
@@ -793,10 +824,14 @@ static void on_text(void *user, const char *buf, size_t len)
 			ctl_publish(p->ctl, j);
 			json_decref(j);
 		}
+		store_later(app, f);
+		f = NULL;
 		break;
 	}
 	case PROTO_FRAME_RESULT:
 		on_result(app, f);
+		store_later(app, f);
+		f = NULL;
 		break;
 	case PROTO_FRAME_STATS:
 		model_apply_frame(app->model, f, now, err, sizeof err);
@@ -933,6 +968,7 @@ static void on_pass_end(void *user)
 			app->started_us = 0;
 		}
 	}
+	store_flush(app);	/* after the screen: the sync does not delay it */
 }
 
 /* ---- the control socket ---- */
@@ -1075,6 +1111,7 @@ void app_close(struct app *app)
 	struct app_priv *p = app->priv;
 
 	if (p) {
+		store_flush(app);
 		drafts_flush(app);
 		if (p->typing_conv[0] && app->link && link_is_open(app->link))
 			send_typing(app, p->typing_conv, false);
@@ -1099,6 +1136,7 @@ void app_close(struct app *app)
 	if (p) {
 		cmd_line_free(&p->hl);
 		free(p->dirty_drafts);
+		free(p->pending);
 		if (p->token) {
 			explicit_bzero(p->token, strlen(p->token));
 			free(p->token);

@@ -585,31 +585,38 @@ static int apply_result(struct store *st, const struct proto_result *r, char *er
 	return outbox_del(st, r->cmd_id, err, errlen) < 0 ? -1 : 0;
 }
 
-int store_apply_frame(struct store *st, const struct proto_frame *f, char *err, size_t errlen)
+/* One frame inside the caller's transaction; *seq advances with events and
+ * snapshots. */
+static int apply_one(struct store *st, const struct proto_frame *f, int64_t *seq, char *err, size_t errlen)
+{
+	switch (f->type) {
+	case PROTO_FRAME_EVENT:
+		if (f->u.event.seq <= *seq)
+			return 0;	/* already applied */
+		*seq = f->u.event.seq;
+		return apply_event(st, &f->u.event, err, errlen);
+	case PROTO_FRAME_SNAPSHOT:
+		*seq = f->u.snapshot.upto;
+		return apply_snapshot(st, &f->u.snapshot, err, errlen);
+	case PROTO_FRAME_RESULT:
+		return apply_result(st, &f->u.result, err, errlen);
+	default:
+		return 0;
+	}
+}
+
+int store_apply_frames(struct store *st, struct proto_frame *const *f, size_t n, char *err, size_t errlen)
 {
 	int rc = 0;
 	int64_t seq = st->last_seq;
 
-	if (f->type == PROTO_FRAME_EVENT && f->u.event.seq <= st->last_seq)
-		return 0;
-	if (f->type != PROTO_FRAME_EVENT && f->type != PROTO_FRAME_SNAPSHOT &&
-	    f->type != PROTO_FRAME_RESULT)
+	if (!n)
 		return 0;
 	if (exec(st, "BEGIN IMMEDIATE", err, errlen) < 0)
 		return -1;
-	switch (f->type) {
-	case PROTO_FRAME_EVENT:
-		rc = apply_event(st, &f->u.event, err, errlen);
-		seq = f->u.event.seq;
-		break;
-	case PROTO_FRAME_SNAPSHOT:
-		rc = apply_snapshot(st, &f->u.snapshot, err, errlen);
-		seq = f->u.snapshot.upto;
-		break;
-	default:
-		rc = apply_result(st, &f->u.result, err, errlen);
-		break;
-	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = apply_one(st, f[i], &seq, err, errlen);
+	/* The seq goes in the same transaction as the events it counts. */
 	if (rc == 0 && seq != st->last_seq)
 		rc = set_seq(st, seq, err, errlen);
 	if (rc == 0)
@@ -620,6 +627,18 @@ int store_apply_frame(struct store *st, const struct proto_frame *f, char *err, 
 	}
 	st->last_seq = seq;
 	return 0;
+}
+
+int store_apply_frame(struct store *st, const struct proto_frame *f, char *err, size_t errlen)
+{
+	struct proto_frame *one = (struct proto_frame *)f;	/* only read */
+
+	if (f->type == PROTO_FRAME_EVENT && f->u.event.seq <= st->last_seq)
+		return 0;
+	if (f->type != PROTO_FRAME_EVENT && f->type != PROTO_FRAME_SNAPSHOT &&
+	    f->type != PROTO_FRAME_RESULT)
+		return 0;
+	return store_apply_frames(st, &one, 1, err, errlen);
 }
 
 bool store_is_for(struct store *st, const char *url)

@@ -189,6 +189,25 @@ static void test_seq_bookkeeping(void)
 		CHECK_STR(msgs[0].id, "m-1");
 		model_msg_clear(&msgs[0]);
 	}
+	/* A loop pass's frames in one transaction: seq is the last event's,
+	 * a repeated seq inside the batch is skipped. */
+	struct proto_frame *batch[3];
+	batch[0] = frame("{\"type\":\"event\",\"seq\":7,\"kind\":\"message\",\"conv\":\"c-1\",\"at\":\"" T0 "\","
+			 "\"body\":{\"message\":{\"id\":\"m-7\",\"conv\":\"c-1\",\"from\":\"bot\",\"author\":null,"
+			 "\"kind\":\"public\",\"text\":\"seven\",\"at\":\"" T0 "\"}}}");
+	batch[1] = frame("{\"type\":\"event\",\"seq\":7,\"kind\":\"message\",\"conv\":\"c-1\",\"at\":\"" T0 "\","
+			 "\"body\":{\"message\":{\"id\":\"m-77\",\"conv\":\"c-1\",\"from\":\"bot\",\"author\":null,"
+			 "\"kind\":\"public\",\"text\":\"again\",\"at\":\"" T0 "\"}}}");
+	batch[2] = frame("{\"type\":\"event\",\"seq\":8,\"kind\":\"message\",\"conv\":\"c-1\",\"at\":\"" T0 "\","
+			 "\"body\":{\"message\":{\"id\":\"m-8\",\"conv\":\"c-1\",\"from\":\"bot\",\"author\":null,"
+			 "\"kind\":\"public\",\"text\":\"eight\",\"at\":\"" T0 "\"}}}");
+	CHECK_INT(store_apply_frames(st, batch, 3, err, sizeof err), 0);
+	CHECK_INT(store_last_seq(st), 8);
+	for (int i = 0; i < 3; i++)
+		proto_frame_free(batch[i]);
+	struct model_hit h[4];
+	CHECK_INT(store_search(st, "seven OR eight OR again", h, 4, err, sizeof err), 2);
+
 	/* A snapshot sets seq to upto and is the truth about queued conversations. */
 	char *q2 = conv("c-2", "queued", "low", NULL, 1, NULL);
 	CHECK_INT(apply(st, frame("{\"type\":\"snapshot\",\"upto\":90,\"queue\":[%s],\"mine\":[]}", q2)), 0);
