@@ -14,12 +14,15 @@
  *   ops.c      one command: idempotency (agent, cmd_id), rate limit, the op
  *              table, a savepoint per command so a refused one leaves nothing.
  *   router.c   queue, claim, release, transfer, handback, monitor, presence.
- *   policy.c   role caps, approvals and their expiry.
+ *   policy.c   role caps, approvals and their expiry, retention.
+ *   action.c   what actions share: the row, loading, the event and webhook.
  *   action-*.c discount (coupons), return (RMAs), label (tracking, documents).
  *   httpapi.c  the bot's HTTP API, /healthz, /metrics.
  *   webhook.c  durable webhooks to the bot's callback_url, retried with backoff.
  *   demobot.c  the in-process demo bot of `batond --demo`.
- *   store.c    sqlite: schema, migrations, every statement (hub-store.h).
+ *   store.c    sqlite: schema, migrations, the statement cache (hub-store.h);
+ *              each module keeps its own SQL beside its logic.
+ *   sha256.c   token and request hashes (hub-sha256.h).
  *
  * One process, one loop thread: nothing here is locked. The only other
  * thread runs COMMIT (server.c), and the store is handed over, never shared.
