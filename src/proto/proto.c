@@ -946,11 +946,20 @@ static bool skip_cmd(const void *obj, unsigned field)
 	return field == PF_cmd_args && c->op == PROTO_UNKNOWN;
 }
 
+/* True if s shows nothing: only white space, ASCII or Unicode (an input
+ * method's ideographic space U+3000, no-break spaces, zero-width ones). */
 static bool text_blank(const char *s)
 {
-	for (; *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+	size_t len = strlen(s), pos = 0;
+
+	while (pos < len) {
+		uint32_t cp = text_utf8_next(s, len, &pos);
+		if (!(cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x0B || cp == 0x0C ||
+		      cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) ||
+		      cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000 ||
+		      cp == 0xFEFF))
 			return false;
+	}
 	return true;
 }
 
