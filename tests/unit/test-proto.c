@@ -1125,6 +1125,11 @@ static void test_frame_new_encodes(void)
 		proto_frame_free(f);
 	}
 	proto_frame_free(NULL);
+	struct proto_frame *bad = proto_frame_new((enum proto_frame_type)42);
+	char *s = proto_frame_encode(bad, NULL);
+	CHECK_STR(s, "{\"type\":\"?\"}");
+	free(s);
+	proto_frame_free(bad);
 }
 
 static const struct test tests[] = {
