@@ -571,8 +571,6 @@ static void reset_state(struct app *app)
 		ui_invalidate(app->ui);
 }
 
-static void replay_done(struct app *app);
-
 static void on_welcome(struct app *app, struct proto_frame *f)
 {
 	struct app_priv *p = app->priv;
@@ -599,9 +597,7 @@ static void on_welcome(struct app *app, struct proto_frame *f)
 	model_apply_welcome(app->model, w);
 	p->welcomed = true;
 	p->caught_up = w->resume == PROTO_RESUME_REPLAY && app->model->last_seq >= w->head;
-	if (p->caught_up)
-		replay_done(app);
-	else if (w->resume == PROTO_RESUME_REPLAY)
+	if (!p->caught_up && w->resume == PROTO_RESUME_REPLAY)
 		link_timer(app->link, REPLAY_QUIET_MS);
 	if (app->notify && p->was_connected)
 		notify_post(app->notify, NOTIFY_CONNECTION, "baton", "Connected to the hub again.");
@@ -698,52 +694,6 @@ static void notify_event(struct app *app, const struct proto_event *ev)
 	}
 }
 
-/* Urgent escalations re-alert until claimed: a snapshot is the full list
- * of what is queued, so alerts stop for those gone and start for those new. */
-static void notify_urgent_snapshot(struct app *app, const struct proto_snapshot *s)
-{
-	struct model *m = app->model;
-
-	for (size_t i = 0; i < m->nqueue; i++) {
-		bool still = false;
-		for (size_t k = 0; k < s->queue.n && !still; k++)
-			still = strcmp(s->queue.v[k].id, m->queue[i]->id) == 0 &&
-				s->queue.v[k].priority == PROTO_PRIO_URGENT;
-		if (!still && m->queue[i]->priority == PROTO_PRIO_URGENT)
-			notify_urgent_done(app->notify, m->queue[i]->id);
-	}
-	for (size_t k = 0; k < s->queue.n; k++) {
-		const struct proto_conversation *c = &s->queue.v[k];
-		char title[160], body[300];
-		if (c->priority != PROTO_PRIO_URGENT)
-			continue;
-		snprintf(title, sizeof title, "Urgent escalation: %s",
-			 c->customer ? c->customer->name : c->id);
-		snprintf(body, sizeof body, "%s %s", c->id, c->escalation && c->escalation->reason ?
-			 PROTO_ENUM_STR(reason_code, c->escalation->reason->code) : "");
-		notify_urgent(app->notify, c->id, title, body);
-	}
-}
-
-/* A replay is over: urgent escalations that came while we were away and
- * are still unclaimed alert now (an alert already running only updates). */
-static void replay_done(struct app *app)
-{
-	struct model *m = app->model;
-
-	if (!app->notify)
-		return;
-	for (size_t i = 0; i < m->nqueue; i++) {
-		const struct model_qitem *q = m->queue[i];
-		char title[160], body[300];
-		if (q->priority != PROTO_PRIO_URGENT)
-			continue;
-		snprintf(title, sizeof title, "Urgent escalation: %s", *q->customer ? q->customer : q->id);
-		snprintf(body, sizeof body, "%s %s", q->id, q->reason_text);
-		notify_urgent(app->notify, q->id, title, body);
-	}
-}
-
 static void on_result(struct app *app, struct proto_frame *f)
 {
 	const struct proto_result *r = &f->u.result;
@@ -822,8 +772,6 @@ static void on_text(void *user, const char *buf, size_t len)
 		goto out;	/* nothing counts before welcome */
 	switch (f->type) {
 	case PROTO_FRAME_SNAPSHOT:
-		if (app->notify)
-			notify_urgent_snapshot(app, &f->u.snapshot);
 		model_apply_frame(app->model, f, now, err, sizeof err);
 		p->caught_up = true;
 		if (app->ui)
@@ -836,10 +784,9 @@ static void on_text(void *user, const char *buf, size_t len)
 		if (f->u.event.seq <= app->model->last_seq)
 			break;
 		model_apply_frame(app->model, f, now, err, sizeof err);
-		if (!p->caught_up && app->model->last_seq >= app->model->head) {
+		if (!p->caught_up && app->model->last_seq >= app->model->head)
 			p->caught_up = true;
-			replay_done(app);
-		} else if (!p->caught_up)
+		else if (!p->caught_up)
 			link_timer(app->link, REPLAY_QUIET_MS);
 		if (live)
 			notify_event(app, &f->u.event);
@@ -970,7 +917,6 @@ static void on_timer(void *user)
 
 	if (p->welcomed && !p->caught_up) {
 		p->caught_up = true;	/* the replay went quiet: it is over */
-		replay_done(app);
 		if (app->flags & APP_RUN_HEADLESS)
 			headless_pump(app);
 	}
