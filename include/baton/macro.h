@@ -294,8 +294,9 @@ struct macro_exec;
 struct macro_exec *macro_exec_start(const char *path, const char *input, size_t len,
 				    const struct macro_exec_opts *o, int64_t now_ms,
 				    char *err, size_t errlen);
-/* The pipe fds still open (stdout, stderr, stdin while input is left), for
- * a loop to watch; returns how many (at most 3). */
+/* The fds a loop can watch (readable: stdout, stderr, and a pidfd that is
+ * readable when it exits; writable: stdin while input is left); returns
+ * how many (at most 3: with stdin still open, the pidfd is left out). */
 size_t macro_exec_fds(const struct macro_exec *x, int fds[3]);
 enum macro_exec_state macro_exec_poll(struct macro_exec *x, int64_t now_ms);
 /* Polls until it is not RUNNING (blocks; at most the timeout). */
