@@ -47,6 +47,7 @@ struct hub_stats {
 	int64_t hw_conv;	/* conversations up to this n were counted by reason */
 	int64_t hw_msg;		/* messages up to this n were looked at */
 	int64_t hw_sla;		/* SLAs due up to this time were counted */
+	int64_t hw_load;	/* agent_load changes up to this seq were read */
 	/* agents, sorted by id (the tail from nsorted on is not, until the end of an update) */
 	struct hs_agent *ag;
 	size_t nag, capag, nsorted;
@@ -63,28 +64,25 @@ struct hub_stats {
 	bool ctx_changed;
 };
 
-static const char *const SQL_MIGRATION[] = {
-	"CREATE TABLE IF NOT EXISTS queue_samples(minute INTEGER PRIMARY KEY,"
-	"  urgent INTEGER NOT NULL, high INTEGER NOT NULL, normal INTEGER NOT NULL,"
-	"  low INTEGER NOT NULL)",
-	"CREATE INDEX IF NOT EXISTS conv_state_queued ON conversations(state, queued_at)",
-	"CREATE INDEX IF NOT EXISTS conv_state_assignee ON conversations(state, assignee)",
-	"CREATE INDEX IF NOT EXISTS conv_handed_back ON conversations(handed_back_at)",
-	"CREATE INDEX IF NOT EXISTS conv_sla_due ON conversations(sla_due_at)",
-};
+#define STMT_ITEM_(x) x,
+static const char *const SQL_MIGRATION[] = { HUB_STATS_MIGRATION_STMTS(STMT_ITEM_) };
 
-static const char SQL_QUEUE[] =
-	"SELECT priority, count(*) AS n, sum(CASE WHEN sla_due_at < ? THEN 1 ELSE 0 END) AS breached"
-	" FROM conversations WHERE state = 'queued' GROUP BY priority";
+/* Kept by triggers (hub-stats.h): 4 rows. */
+static const char SQL_QUEUE[] = "SELECT priority, n FROM queue_depth";
+/* Only the breached entries of conv_queue(state, priority, sla_due_at) are walked. */
+static const char SQL_BREACHED[] =
+	"SELECT count(*) FROM conversations"
+	" WHERE state = 'queued' AND priority IN (0, 1, 2, 3) AND sla_due_at < ?";
 static const char SQL_OLDEST[] =
 	"SELECT min(queued_at) FROM conversations WHERE state = 'queued'";
 static const char SQL_ACTIVE[] =
-	"SELECT assignee, count(*) AS n FROM conversations WHERE state = 'assigned' GROUP BY assignee";
+	"SELECT agent AS assignee, active AS n, seq FROM agent_load WHERE seq > ? ORDER BY seq";
 static const char SQL_HANDBACKS[] =
 	"SELECT n, assignee, assigned_at, handed_back_at FROM conversations"
 	" WHERE handed_back_at >= ? AND handed_back_at < ?";
 static const char SQL_SLA_PASSED[] =
-	"SELECT count(*) FROM conversations WHERE sla_due_at >= ? AND sla_due_at < ? AND state = 'queued'";
+	"SELECT count(*) FROM conversations"
+	" WHERE state = 'queued' AND priority IN (0, 1, 2, 3) AND sla_due_at >= ? AND sla_due_at < ?";
 /* At start: SLAs of today that passed before the conversation was taken. */
 static const char SQL_SLA_TODAY[] =
 	"SELECT count(*) FROM conversations WHERE sla_due_at >= ? AND sla_due_at < ?"
@@ -115,13 +113,20 @@ static const char SQL_ORDER[] = "SELECT total_minor, currency FROM orders WHERE 
 
 int hub_stats_prepare(struct hub_store *st, char *err, size_t errlen)
 {
+	if (hub_store_begin(st) < 0)
+		goto fail;
 	for (size_t i = 0; i < BATON_ARRAY_LEN(SQL_MIGRATION); i++)
 		if (hub_store_exec(st, SQL_MIGRATION[i], "") < 0) {
-			snprintf(err, errlen, "the store could not be prepared for stats (%s); "
-				 "is the database writable?", hub_store_errmsg(st));
-			return -1;
+			hub_store_rollback(st);
+			goto fail;
 		}
+	if (hub_store_commit(st) < 0)
+		goto fail;
 	return 0;
+fail:
+	snprintf(err, errlen, "the store could not be prepared for stats (%s); "
+		 "is the database writable?", hub_store_errmsg(st));
+	return -1;
 }
 
 struct hub_stats *hub_stats_new(void)
@@ -182,6 +187,12 @@ static struct hs_agent *hs_agent(struct hub_stats *hs, const char *id, bool crea
 	a->id = xstrdup(id);
 	a->status = PROTO_PRES_OFFLINE;
 	a->pending = true;
+	/* Many new at once (the first tick): keep lookups logarithmic. */
+	if (hs->nag - hs->nsorted > 32) {
+		qsort(hs->ag, hs->nag, sizeof *hs->ag, hs_agent_cmp);
+		hs->nsorted = hs->nag;
+		a = bsearch(&key, hs->ag, hs->nsorted, sizeof *hs->ag, hs_agent_cmp);
+	}
 	return a;
 }
 
@@ -258,7 +269,9 @@ static int hs_handbacks(struct hub_stats *hs, struct hub_store *st)
 		const char *who = json_string_value(json_object_get(r, "assignee"));
 		if (hs_seen_has(hs, n, t))
 			continue;
-		hs_seen_add(hs, n, t);
+		/* Only what the next window can see again is remembered. */
+		if (t >= hs->now - LATE_MS)
+			hs_seen_add(hs, n, t);
 		hs->handled++;
 		if (at && t > at)
 			hs->handle_ms += t - at;
@@ -325,21 +338,20 @@ static int hs_new_msgs(struct hub_stats *hs, struct hub_store *st)
 
 static int hs_queue(struct hub_stats *hs, struct hub_store *st)
 {
-	json_t *rows = hub_store_rows(st, SQL_QUEUE, "i", hs->now), *r;
+	json_t *rows = hub_store_rows(st, SQL_QUEUE, ""), *r;
 	int64_t oldest = 0;
 	size_t i;
 
 	if (!rows)
 		return -1;
 	memset(hs->queue, 0, sizeof hs->queue);
-	hs->sla_breached = 0;
 	json_array_foreach(rows, i, r) {
 		int64_t p = jint(r, "priority");
 		hs->queue[p >= 0 && p < 4 ? p : PROTO_PRIO_LOW] += jint(r, "n");
-		hs->sla_breached += jint(r, "breached");
 	}
 	json_decref(rows);
-	if (hub_store_int(st, &oldest, SQL_OLDEST, "") < 0)
+	if (hub_store_int(st, &hs->sla_breached, SQL_BREACHED, "i", hs->now) < 0 ||
+	    hub_store_int(st, &oldest, SQL_OLDEST, "") < 0)
 		return -1;
 	hs->oldest_wait_s = oldest && hs->now > oldest ? (hs->now - oldest) / 1000 : 0;
 	return 0;
@@ -347,26 +359,21 @@ static int hs_queue(struct hub_stats *hs, struct hub_store *st)
 
 static int hs_active(struct hub_stats *hs, struct hub_store *st)
 {
-	json_t *rows = hub_store_rows(st, SQL_ACTIVE, ""), *r;
+	json_t *rows = hub_store_rows(st, SQL_ACTIVE, "i", hs->hw_load), *r;
 	size_t i;
 
 	if (!rows)
 		return -1;
-	/* Zero first, then the ones that have some: two passes, no lookups of the absent. */
-	for (i = 0; i < hs->nag; i++)
-		hs->ag[i].present = false;
+	/* Only the agents whose load changed since the last tick. */
 	json_array_foreach(rows, i, r) {
 		const char *who = json_string_value(json_object_get(r, "assignee"));
-		if (!who)
-			continue;
-		struct hs_agent *a = hs_agent(hs, who, true);
-		hs_set(a, &a->active, jint(r, "n"));
-		a->present = true;
+		if (who) {
+			struct hs_agent *a = hs_agent(hs, who, true);
+			hs_set(a, &a->active, jint(r, "n"));
+		}
+		hs->hw_load = jint(r, "seq");
 	}
 	json_decref(rows);
-	for (i = 0; i < hs->nag; i++)
-		if (!hs->ag[i].present)
-			hs_set(&hs->ag[i], &hs->ag[i].active, 0);
 	return 0;
 }
 
