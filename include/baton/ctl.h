@@ -91,11 +91,14 @@ int ctl_listen_fd(const struct ctl *c);
  */
 int ctl_accept(struct ctl *c, void (*on_new)(void *arg, struct ctl_conn *cc), void *arg);
 int ctl_conn_fd(const struct ctl_conn *cc);
-/* Reads what the fd holds and answers each complete line. Returns 0, or -1
- * when the peer has gone (then ctl_conn_close it). */
+/* Reads what the fd holds and answers each complete line. Returns 0; 1
+ * when the peer has shut its sending side but still reads (answers are
+ * pending or it subscribed): stop watching for input, keep writing; -1 when
+ * it is done or gone (then ctl_conn_close it). */
 int ctl_conn_read(struct ctl_conn *cc);
 /* Writes queued output. Returns 1 if some is left (wait until writable),
- * 0 if all is written, -1 if the peer has gone or fell too far behind. */
+ * 0 if all is written, -1 if the peer has gone, fell too far behind, or
+ * has had its last answer after shutting its side (close it). */
 int ctl_conn_flush(struct ctl_conn *cc);
 bool ctl_conn_pending(const struct ctl_conn *cc);
 /* Feeds bytes as if read (the line protocol without a socket). */

@@ -42,6 +42,7 @@ struct ctl_conn {
 	struct strbuf out;
 	size_t outoff;
 	bool dead;		/* fell behind: close at the next chance */
+	bool eof;		/* the peer sends no more (it may still read) */
 	char **subs;
 	size_t nsubs;
 };
@@ -505,8 +506,15 @@ int ctl_conn_read(struct ctl_conn *cc)
 			ctl_conn_feed(cc, buf, (size_t)n);
 			continue;
 		}
-		if (n == 0)
-			return -1;
+		if (n == 0) {
+			/* `echo '{…}' | socat - UNIX-CONNECT:…` shuts its side after
+			 * the request: the answer (and a subscription's events) still
+			 * go out. Nothing to write and nothing subscribed: done. */
+			cc->eof = true;
+			if (cc->dead || (!ctl_conn_pending(cc) && !cc->nsubs))
+				return -1;
+			return 1;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -534,6 +542,9 @@ int ctl_conn_flush(struct ctl_conn *cc)
 	}
 	sb_reset(&cc->out);
 	cc->outoff = 0;
+	/* Everything said to a peer that sends no more and follows nothing. */
+	if (cc->eof && !cc->nsubs)
+		return -1;
 	return 0;
 }
 
@@ -714,8 +725,11 @@ int ctl_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		if (c) {
 			ctl_accept(c, adopt_conn, c);
 		} else if (cc) {
-			if (ctl_conn_read(cc) < 0)
+			int r = ctl_conn_read(cc);
+			if (r < 0)
 				return -1;
+			if (r > 0)
+				lws_rx_flow_control(wsi, 0);	/* EOF stays readable: stop polling it */
 			if (ctl_conn_pending(cc))
 				lws_callback_on_writable(wsi);
 		}

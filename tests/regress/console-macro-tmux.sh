@@ -49,12 +49,14 @@ for i in $(seq 1 50); do [ -S "$XDG_RUNTIME_DIR/baton/ctl.sock" ] && break; slee
 mode=$(stat -c %a "$XDG_RUNTIME_DIR/baton" 2>/dev/null)/$(stat -c %a "$XDG_RUNTIME_DIR/baton/ctl.sock" 2>/dev/null)
 check "the control socket is there, directory 700 and socket 600 ($mode)" test "$mode" = "700/600"
 
-# A script subscribes to messages.
+# A script subscribes to messages (and shuts its sending side, as a pipe
+# into socat does).
 cat >"$TMP/sub.py" <<'EOF'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 s.sendall(b'{"id":1,"subscribe":["message"]}\n')
+s.shutdown(socket.SHUT_WR)	# as `echo … | socat`: nothing more to send, still reading
 f = s.makefile("rb")
 with open(sys.argv[2], "ab", buffering=0) as out:
     for line in f:

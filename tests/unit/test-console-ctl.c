@@ -282,9 +282,37 @@ static void test_round_trip(void)
 	CHECK(strstr(err, "another baton is running") != NULL);
 
 	close(client);
-	CHECK_INT(ctl_conn_read(cc), -1);	/* the peer went away */
+	/* It had subscribed: its end is noticed when writing fails. */
+	CHECK_INT(ctl_conn_read(cc), 1);
+	json_t *ev3 = json_pack("{s:s,s:i,s:s,s:s,s:{}}", "type", "event", "seq", 43, "kind",
+				"conversation.queued", "at", "2026-11-22T03:00:00.000Z", "body");
+	ctl_publish(c, ev3);
+	json_decref(ev3);
+	CHECK_INT(ctl_conn_flush(cc), -1);	/* the peer went away */
 	ctl_conn_close(cc);
 	CHECK_INT(ctl_conn_count(c), 0);
+
+	/* A peer that sends a request and shuts its side still gets the
+	 * answer; then the connection ends. */
+	client = connect_to(path);
+	last_conn = NULL;
+	/* (The second console's probe above is accepted first; ours is last.) */
+	CHECK(ctl_accept(c, on_new, NULL) >= 1);
+	cc = last_conn;
+	static const char req[] = "{\"id\":12,\"command\":\"note x\"}\n";
+	CHECK(write(client, req, sizeof req - 1) == (ssize_t)(sizeof req - 1));
+	shutdown(client, SHUT_WR);
+	CHECK_INT(ctl_conn_read(cc), 1);
+	CHECK_INT(ctl_conn_flush(cc), -1);	/* answered, nothing followed: close */
+	ctl_conn_close(cc);
+	{
+		char buf[200];
+		ssize_t n = read(client, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		CHECK(strstr(buf, "\"id\":12,\"ok\":true") != NULL);
+		CHECK_INT(read(client, buf, sizeof buf), 0);	/* then EOF */
+	}
+	close(client);
 	ctl_free(c);
 	CHECK(access(path, F_OK) < 0);	/* removed */
 
