@@ -29,7 +29,7 @@ static void test_table_and_defaults(void)
 	const struct config_opt *t = config_table(&n);
 	static const char *const keys[] = { "url", "token_file", "insecure", "theme", "layout",
 		"notify.bell", "notify.osc", "notify.desktop", "notify.hook", "notify.repeat_urgent_s",
-		"notify.sla_lead_s", "history_lines", "log_file" };
+		"notify.sla_lead_s", "notify.unclaimed_s", "supervisor.idle_s", "history_lines", "log_file" };
 	struct config *cfg = config_new();
 
 	for (size_t k = 0; k < BATON_ARRAY_LEN(keys); k++) {
@@ -44,6 +44,8 @@ static void test_table_and_defaults(void)
 	CHECK_STR(config_get_str(cfg, "notify.osc"), "auto");
 	CHECK_INT(config_get_int(cfg, "notify.repeat_urgent_s"), 60);
 	CHECK_INT(config_get_int(cfg, "notify.sla_lead_s"), 120);
+	CHECK_INT(config_get_int(cfg, "notify.unclaimed_s"), 60);
+	CHECK_INT(config_get_int(cfg, "supervisor.idle_s"), 300);
 	CHECK(config_get_bool(cfg, "notify.bell"));
 	CHECK(!config_get_bool(cfg, "insecure"));
 	CHECK(config_get_str(cfg, "notify.hook") == NULL);
