@@ -49,5 +49,17 @@ for pair in baton.1:commands baton.1:keys baton.conf.5:config; do
 		fail=1
 	fi
 done
+# Every option the code reads is in the table (an unknown key is a logged
+# error and a zero at run time, easy to miss).
+n=$((n + 1))
+"$BATON" --help-config | awk '/^[a-z]/ { print $1 }' | sort -u >"$tmp/table"
+grep -rhoE 'config_get_(str|int|bool)\([^,]+, *"[^"]+"' src/ | sed -E 's/.*"([^"]+)"$/\1/' | sort -u >"$tmp/read"
+missing=$(comm -23 "$tmp/read" "$tmp/table")
+if [ -z "$missing" ]; then
+	echo "ok $n - every option the code reads is in the option table"
+else
+	echo "not ok $n - options read by the code but missing from config.c's table: $missing"
+	fail=1
+fi
 echo "1..$n"
 exit $fail
