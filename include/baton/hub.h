@@ -89,6 +89,7 @@ int hub_listen_split(const char *listen, char *addr, size_t addrlen, int *port);
 /* ---- agents in memory (router.c) ---- */
 
 struct hub_session;
+struct hub_stats;
 
 struct hub_agent {
 	char *id, *name;
@@ -153,6 +154,7 @@ struct hub_session {
 	int64_t last_seq;		/* highest event seq queued to this session */
 	int64_t connected_us;
 	bool closing;
+	bool stats_full;		/* a supervisor that had its FULL stats pages */
 	struct hub_session *next_all, *prev_all;
 	struct hub_session *next_agent;
 };
@@ -355,6 +357,7 @@ struct hub {
 	int64_t next_seq;
 	int64_t started_ms;
 	struct demo_world *demo;
+	struct hub_stats *stats;	/* supervisors' figures (stats.c, hub-stats.h) */
 };
 extern struct hub hub;
 

@@ -15,6 +15,7 @@
  * Errors are JSON: {"error":{"code":…,"message":…}}.
  */
 #include "baton/hub.h"
+#include "baton/hub-stats.h"
 #include "baton/hub-store.h"
 #include "baton/text.h"
 
@@ -537,22 +538,33 @@ json_t *httpapi_typing(const char *conv, json_t *body, int *status)
 static void metrics_text(struct strbuf *sb)
 {
 	static const char *const prios[] = { "urgent", "high", "normal", "low" };
-	int64_t depth[4] = { 0, 0, 0, 0 };
-	json_t *rows = hub_store_rows(hub.st, "SELECT priority, count(*) AS n FROM conversations"
-				  " WHERE state = 'queued' GROUP BY priority", ""), *r;
-	size_t i;
+	struct hub_stats_totals t;
+	int64_t *depth = t.queue;
 
-	json_array_foreach(rows, i, r) {
-		int64_t p = json_integer_value(json_object_get(r, "priority"));
-		if (p >= 0 && p < 4)
-			depth[p] = json_integer_value(json_object_get(r, "n"));
-	}
-	json_decref(rows);
+	/* The same figures as the supervisors' stats frames (updated each second). */
+	memset(&t, 0, sizeof t);
+	if (hub.stats)
+		hub_stats_totals(hub.stats, &t);
 	sb_addf(sb, "# HELP batond_connections Open agent and supervisor streams.\n"
 		    "# TYPE batond_connections gauge\nbatond_connections %d\n", hub.m.connections);
 	sb_adds(sb, "# HELP batond_queue_depth Queued conversations by priority.\n# TYPE batond_queue_depth gauge\n");
 	for (int p = 0; p < 4; p++)
 		sb_addf(sb, "batond_queue_depth{priority=\"%s\"} %lld\n", prios[p], (long long)depth[p]);
+	sb_addf(sb, "# TYPE batond_queue_oldest_wait_seconds gauge\nbatond_queue_oldest_wait_seconds %lld\n"
+		    "# TYPE batond_sla_breached gauge\nbatond_sla_breached %lld\n"
+		    "# TYPE batond_sla_breached_today gauge\nbatond_sla_breached_today %lld\n"
+		    "# TYPE batond_handled_today gauge\nbatond_handled_today %lld\n"
+		    "# TYPE batond_aht_seconds gauge\nbatond_aht_seconds %lld\n"
+		    "# TYPE batond_approvals_pending gauge\nbatond_approvals_pending %lld\n"
+		    "# TYPE batond_agents gauge\nbatond_agents{status=\"online\"} %lld\n"
+		    "batond_agents{status=\"away\"} %lld\nbatond_agents{status=\"offline\"} %lld\n",
+		(long long)t.oldest_wait_s, (long long)t.sla_breached, (long long)t.sla_breached_today,
+		(long long)t.handled_today, (long long)t.aht_s, (long long)t.approvals_pending,
+		(long long)t.online, (long long)t.away, (long long)t.offline);
+	sb_adds(sb, "# TYPE batond_escalations_today gauge\n");
+	for (int r = 0; r <= PROTO_REASON_OTHER; r++)
+		sb_addf(sb, "batond_escalations_today{reason=\"%s\"} %lld\n", proto_enum_str(proto_enum_reason_code, r),
+			(long long)t.by_reason[r]);
 	sb_addf(sb, "# HELP batond_events_total Events numbered since start.\n# TYPE batond_events_total counter\n"
 		    "batond_events_total %llu\n", (unsigned long long)hub.m.events);
 	sb_addf(sb, "# HELP batond_event_head The last event seq.\n# TYPE batond_event_head gauge\n"

@@ -24,6 +24,7 @@
  */
 #include "baton/hub.h"
 #include "baton/hub-sha256.h"
+#include "baton/hub-stats.h"
 #include "baton/hub-store.h"
 
 #include <pthread.h>
@@ -701,6 +702,9 @@ int server_run(char *err, size_t errlen)
 	}
 	hub.next_seq = max + 1;
 	hub.started_ms = time_now_ms();
+	if (hub_stats_prepare(hub.st, err, errlen) < 0)
+		return -1;
+	hub.stats = hub_stats_new();
 	hub_store_set_guard(hub.st, cw_guard);
 	router_revalidate();	/* the baseline of PRAGMA data_version */
 
@@ -777,5 +781,7 @@ out:
 	hub_flush_all();
 	cw_stop();
 	hub_store_set_guard(hub.st, NULL);
+	hub_stats_free(hub.stats);
+	hub.stats = NULL;
 	return ret;
 }

@@ -10,6 +10,7 @@
  * WRITEABLE callback from the session's queue.
  */
 #include "baton/hub.h"
+#include "baton/hub-stats.h"
 #include "baton/hub-store.h"
 
 #include <stdio.h>
@@ -397,103 +398,80 @@ static void session_frame_later(void *owner, void *data)
 	session_frame(owner, l->buf, l->len, l->t0);
 }
 
-/* ---- stats (supervisors, once a second) ---- */
+/* ---- stats (supervisors, once a second; the figures are stats.c's) ---- */
 
-static const char SQL_STATS_QUEUE[] =
-	"SELECT priority, count(*) AS n, min(queued_at) AS oldest,"
-	" sum(CASE WHEN sla_due_at < ? THEN 1 ELSE 0 END) AS breached"
-	" FROM conversations WHERE state = 'queued' GROUP BY priority";
-static const char SQL_STATS_TODAY[] =
-	"SELECT count(*) AS n, avg(handed_back_at - assigned_at) AS aht FROM conversations"
-	" WHERE handed_back_at >= ? AND assigned_at IS NOT NULL";
-
-struct stats_count {
-	int online, away;
+struct stats_agents {
+	struct hub_stats_agent *v;
+	size_t n, cap;
 };
 
-static void stats_count_agent(struct hub_agent *a, void *arg)
+static void stats_collect(struct hub_agent *a, void *arg)
 {
-	struct stats_count *c = arg;
+	struct stats_agents *sa = arg;
 
-	if (a->role == PROTO_ROLE_BOT || !a->nconn)
+	if (a->role == PROTO_ROLE_BOT)
 		return;
-	if (a->status == PROTO_PRES_AWAY)
-		c->away++;
-	else
-		c->online++;
+	if (sa->n == sa->cap) {
+		sa->cap = sa->cap ? sa->cap * 2 : 64;
+		sa->v = xrealloc(sa->v, sa->cap * sizeof *sa->v);
+	}
+	sa->v[sa->n].id = a->id;
+	sa->v[sa->n].status = a->nconn ? a->status : PROTO_PRES_OFFLINE;
+	sa->n++;
 }
 
-static struct proto_frame *session_stats(void)
+static void session_stats(void)
 {
-	int64_t now = time_now_ms(), oldest = 0;
-	struct proto_frame *f = proto_frame_new(PROTO_FRAME_STATS);
-	struct proto_stats *st = &f->u.stats;
-	struct stats_count cnt = { 0, 0 };
-	json_t *rows, *r, *row = NULL;
-	size_t i;
+	static int64_t warned_ms;
+	struct stats_agents sa = { NULL, 0, 0 };
+	struct proto_frame *f;
+	char err[256];
+	int64_t now = time_now_ms();
 
-	st->queue = PROTO_NEW(f->arena, queue_counts);
-	st->agents = PROTO_NEW(f->arena, agent_counts);
-	if (!(rows = hub_store_rows(hub.st, SQL_STATS_QUEUE, "i", now))) {
+	if (!hub.stats)
+		return;
+	/* Every second, supervisors or not, so the history has no holes. */
+	hub_agents_each(stats_collect, &sa);
+	if (hub_stats_update(hub.stats, hub.st, sa.v, sa.n, now, err, sizeof err) < 0 &&
+	    now - warned_ms > 60000) {
+		warned_ms = now;
+		log_warn("stats: %s", err);
+	}
+	free(sa.v);
+	/* One DELTA for those who have their FULL pages; it also clears the
+	 * changed marks, so it is taken every tick. */
+	f = hub_stats_frame(hub.stats, false, 0);
+	if (f) {
+		size_t len;
+		char *text = proto_frame_encode(f, &len);
 		proto_frame_free(f);
-		return NULL;
+		for (struct hub_session *s = hub.sessions; s; s = s->next_all)
+			if (s->agent && s->agent->role == PROTO_ROLE_SUPERVISOR && !s->close_code && s->stats_full)
+				hub_stage_session(s, hub_out_new(text, len, 0));
+		free(text);
 	}
-	json_array_foreach(rows, i, r) {
-		int64_t n = json_integer_value(json_object_get(r, "n"));
-		int64_t q = json_integer_value(json_object_get(r, "oldest"));
-		switch (json_integer_value(json_object_get(r, "priority"))) {
-		case PROTO_PRIO_URGENT: st->queue->urgent = n; break;
-		case PROTO_PRIO_HIGH: st->queue->high = n; break;
-		case PROTO_PRIO_NORMAL: st->queue->normal = n; break;
-		default: st->queue->low = n; break;
-		}
-		st->sla_breached += json_integer_value(json_object_get(r, "breached"));
-		if (q && (!oldest || q < oldest))
-			oldest = q;
+	/* A supervisor new since the last tick gets the FULL pages. */
+	for (struct hub_session *s = hub.sessions; s; s = s->next_all) {
+		if (!s->agent || s->agent->role != PROTO_ROLE_SUPERVISOR || s->close_code || s->stats_full)
+			continue;
+		for (size_t page = 0; (f = hub_stats_frame(hub.stats, true, page)); page++)
+			hub_stage_session(s, hub_out_frame(f, 0));
+		s->stats_full = true;
 	}
-	json_decref(rows);
-	st->oldest_wait_s = oldest && now > oldest ? (now - oldest) / 1000 : 0;
-	hub_agents_each(stats_count_agent, &cnt);
-	st->agents->online = cnt.online;
-	st->agents->away = cnt.away;
-	/* "Today" is the UTC day. */
-	if (hub_store_row(hub.st, &row, SQL_STATS_TODAY, "i", now - now % 86400000) == 1) {
-		st->handled_today = json_integer_value(json_object_get(row, "n"));
-		json_t *aht = json_object_get(row, "aht");
-		st->aht_s = json_is_number(aht) ? (int64_t)(json_number_value(aht) / 1000) : 0;
-	}
-	json_decref(row);
-	return f;
 }
 
 void session_tick(void)
 {
 	int64_t now = time_mono_us();
-	bool sups = false;
 
 	router_revalidate();
-
-	for (struct hub_session *s = hub.sessions; s; s = s->next_all) {
+	for (struct hub_session *s = hub.sessions; s; s = s->next_all)
 		if (!s->agent && !s->close_code && now - s->connected_us > SESSION_HELLO_TIMEOUT_US) {
 			log_info("session %s: no hello within 10 s", s->id);
 			session_error(s, PROTO_ERR_UNAUTHORIZED, "no hello within 10 seconds",
 				      SESSION_CLOSE_UNAUTHORIZED);
 		}
-		if (s->agent && s->agent->role == PROTO_ROLE_SUPERVISOR)
-			sups = true;
-	}
-	if (!sups)
-		return;
-	struct proto_frame *f = session_stats();
-	if (!f)
-		return;
-	size_t len;
-	char *text = proto_frame_encode(f, &len);
-	proto_frame_free(f);
-	for (struct hub_session *s = hub.sessions; s; s = s->next_all)
-		if (s->agent && s->agent->role == PROTO_ROLE_SUPERVISOR && !s->close_code)
-			hub_stage_session(s, hub_out_new(text, len, 0));
-	free(text);
+	session_stats();
 }
 
 /* ---- the lws callback ---- */

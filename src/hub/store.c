@@ -8,6 +8,7 @@
  */
 #include "baton/hub-store.h"
 #include "baton/common.h"
+#include "baton/hub-stats.h"
 #include "baton/log.h"
 
 #include <stdarg.h>
@@ -108,6 +109,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_at ON events(at);"
 	"CREATE INDEX commands_at ON commands(at);"
 	"CREATE INDEX webhooks_done ON webhooks(state, done_at);",
+	/* 3: the supervisors' figures: queue samples, exact counters kept by triggers (hub-stats.h) */
+	HUB_STATS_MIGRATION,
 };
 _Static_assert(BATON_ARRAY_LEN(migrations) == HUB_STORE_SCHEMA_VERSION, "migrations");
 
