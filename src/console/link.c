@@ -104,11 +104,19 @@ static void set_state(struct link *l, enum link_state st, int64_t retry_at, cons
 		l->cb.on_state(l->cb.user, st, retry_at, why);
 }
 
+/* Frees a sent (or dropped) frame; its bytes are wiped first, since the
+ * hello holds the agent's token. */
+static void msg_free(struct link_msg *m)
+{
+	explicit_bzero(m->buf + LWS_PRE, m->len);
+	free(m);
+}
+
 static void q_clear(struct link *l)
 {
 	for (struct link_msg *m = l->q_head, *n; m; m = n) {
 		n = m->next;
-		free(m);
+		msg_free(m);
 	}
 	l->q_head = l->q_tail = NULL;
 	l->q_len = 0;
@@ -353,7 +361,7 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		if (!l->q_head)
 			l->q_tail = NULL;
 		l->q_len--;
-		free(m);
+		msg_free(m);
 		if (l->q_head)
 			lws_callback_on_writable(wsi);
 		break;
