@@ -135,6 +135,14 @@ int ctl_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
  * CTL_LWS_PROTOCOL); connections are adopted as they come. 0 or -1 with err. */
 int ctl_adopt(struct ctl *c, struct lws_vhost *vh, char *err, size_t errlen);
 
+/*
+ * Wakes the loop once when fd becomes readable (a pidfd when a child exits,
+ * say): a duplicate of fd is watched with CTL_LWS_PROTOCOL and closed at
+ * its first readability, so the loop's pass end runs then instead of at
+ * the next tick. fd itself stays the caller's. 0, or -1 if it cannot.
+ */
+int ctl_wake_on(struct lws_vhost *vh, int fd);
+
 /* ---- the client ---- */
 
 /*

@@ -298,6 +298,9 @@ struct macro_exec *macro_exec_start(const char *path, const char *input, size_t 
  * readable when it exits; writable: stdin while input is left); returns
  * how many (at most 3: with stdin still open, the pidfd is left out). */
 size_t macro_exec_fds(const struct macro_exec *x, int fds[3]);
+/* An fd that becomes readable when the program exits (-1 if the kernel has
+ * no pidfd); the console's loop watches it to poll at once. Lent. */
+int macro_exec_pidfd(const struct macro_exec *x);
 enum macro_exec_state macro_exec_poll(struct macro_exec *x, int64_t now_ms);
 /* Polls until it is not RUNNING (blocks; at most the timeout). */
 enum macro_exec_state macro_exec_wait(struct macro_exec *x);

@@ -29,7 +29,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-enum { CTL_TAG_SERVER = 0x5c71, CTL_TAG_CONN = 0xc0ee };
+enum { CTL_TAG_SERVER = 0x5c71, CTL_TAG_CONN = 0xc0ee, CTL_TAG_WAKE = 0x3a4e };
+
+/* ctl_wake_on: a descriptor watched until it is readable once. */
+struct ctl_wake {
+	int tag;	/* CTL_TAG_WAKE */
+};
 
 struct ctl_conn {
 	int tag;		/* CTL_TAG_CONN: lws opaque data tells server and conn apart */
@@ -716,10 +721,21 @@ int ctl_lws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	void *op = lws_get_opaque_user_data(wsi);
 	struct ctl *c = op && *(int *)op == CTL_TAG_SERVER ? op : NULL;
 	struct ctl_conn *cc = op && *(int *)op == CTL_TAG_CONN ? op : NULL;
+	struct ctl_wake *w = op && *(int *)op == CTL_TAG_WAKE ? op : NULL;
 
 	(void)user;
 	(void)in;
 	(void)len;
+	if (w) {
+		/* Readable once: the loop is awake, its pass end does the work. */
+		if (reason == LWS_CALLBACK_RAW_RX_FILE)
+			return -1;
+		if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+			lws_set_opaque_user_data(wsi, NULL);
+			free(w);
+		}
+		return 0;
+	}
 	switch (reason) {
 	case LWS_CALLBACK_RAW_RX_FILE:
 		if (c) {
@@ -777,6 +793,32 @@ int ctl_adopt(struct ctl *c, struct lws_vhost *vh, char *err, size_t errlen)
 		c->lfd = -1;	/* closed by lws on failure */
 		snprintf(err, errlen, "the loop could not watch the control socket (is %s in the vhost's "
 			 "protocols?)", CTL_LWS_PROTOCOL_NAME);
+		return -1;
+	}
+	return 0;
+}
+
+int ctl_wake_on(struct lws_vhost *vh, int fd)
+{
+	struct ctl_wake *w;
+	lws_adopt_desc_t ad;
+	int dfd;
+
+	if (!vh || fd < 0)
+		return -1;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dfd < 0)
+		return -1;
+	w = xcalloc(1, sizeof *w);
+	w->tag = CTL_TAG_WAKE;
+	memset(&ad, 0, sizeof ad);
+	ad.vh = vh;
+	ad.type = LWS_ADOPT_RAW_FILE_DESC;
+	ad.fd.filefd = (lws_filefd_type)(intptr_t)dfd;
+	ad.vh_prot_name = CTL_LWS_PROTOCOL_NAME;
+	ad.opaque = w;
+	if (!lws_adopt_descriptor_vhost_via_info(&ad)) {
+		free(w);	/* lws closed dfd */
 		return -1;
 	}
 	return 0;

@@ -20,7 +20,9 @@
 #include "baton/app.h"
 #include "baton/cmd.h"
 #include "baton/common.h"
+#include "baton/ctl.h"
 #include "baton/keys.h"
+#include "baton/link.h"
 #include "baton/log.h"
 #include "baton/model.h"
 #include "baton/text.h"
@@ -256,6 +258,9 @@ int macro_cmd_macro(struct app *app, const struct cmd_call *call, unsigned flags
 		free(in);
 		if (!mc.exec)
 			return -1;
+		/* Its end wakes the loop, so the plan shows at once, not at the tick. */
+		if (app->link)
+			ctl_wake_on(link_vhost(app->link), macro_exec_pidfd(mc.exec));
 		mc.exec_macro = xcalloc(1, sizeof *mc.exec_macro);
 		mc.exec_macro->name = xstrdup(m->name);
 		mc.exec_macro->description = xstrdup(m->description);

@@ -246,6 +246,11 @@ static int drain(int *fd, struct strbuf *sb, size_t keep, bool *over)
 	}
 }
 
+int macro_exec_pidfd(const struct macro_exec *x)
+{
+	return x->pidfd;
+}
+
 enum macro_exec_state macro_exec_poll(struct macro_exec *x, int64_t now_ms)
 {
 	bool over = false;

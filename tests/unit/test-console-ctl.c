@@ -369,6 +369,16 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
+static int wake_fd = -1;
+static void *wake_thread(void *arg)
+{
+	(void)arg;
+	usleep(100000);
+	if (write(wake_fd, "x", 1) != 1)
+		return NULL;
+	return NULL;
+}
+
 static void test_lws_loop(void)
 {
 	static const struct lws_protocols protocols[] = {
@@ -411,6 +421,33 @@ static void test_lws_loop(void)
 	/* The words were quoted back into one argument. */
 	CHECK_STR(f.last, "note two\\ words\\;\\ and\\ more");
 	free(t.answer);
+	/* ctl_wake_on: a readable fd wakes the loop once; the caller's fd stays. */
+	{
+		int pp[2];
+		pthread_t wt;
+		CHECK_INT(pipe(pp), 0);
+		/* The duplicate it watches gets the lowest free descriptor. */
+		int dupfd = fcntl(pp[0], F_DUPFD_CLOEXEC, 3);
+		close(dupfd);
+		CHECK_INT(ctl_wake_on(lws_get_vhost_by_name(t.ctx, "default"), pp[0]), 0);
+		CHECK(fcntl(dupfd, F_GETFD) != -1);
+		wake_fd = pp[1];
+		int64_t t0 = time_now_ms();
+		CHECK_INT(pthread_create(&wt, NULL, wake_thread, NULL), 0);
+		/* The pipe becomes readable 100 ms later: the pass that sees it
+		 * closes the duplicate and returns. */
+		while (fcntl(dupfd, F_GETFD) != -1 && time_now_ms() - t0 < 3000)
+			lws_service(t.ctx, 0);
+		int64_t took = time_now_ms() - t0;
+		pthread_join(wt, NULL);
+		CHECK(fcntl(dupfd, F_GETFD) == -1);
+		CHECK(took >= 90 && took < 3000);
+		if (took < 90 || took >= 3000)
+			printf("#   the wake-up took %lld ms\n", (long long)took);
+		CHECK(fcntl(pp[0], F_GETFD) != -1);	/* ours is not closed */
+		close(pp[0]);
+		close(pp[1]);
+	}
 	/* Destroying the context closes the adopted fds; then the server goes. */
 	lws_context_destroy(t.ctx);
 	CHECK_INT(ctl_conn_count(c), 0);
