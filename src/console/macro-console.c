@@ -50,12 +50,23 @@ static struct {
 	struct macro *exec_macro;	/* a copy of the executable's header */
 	char exec_conv[MODEL_ID_MAX + 1];
 	char *exec_cmdline;		/* `macro NAME …` as typed, for the plan's confirm */
+	char **exec_answers;		/* the answers typed after the name, for {{ask:…}} */
+	size_t exec_nanswers;
 	bool exec_confirmed;
 	/* The plan shown in the confirm dialog: on yes this one runs, not a
 	 * rebuilt one (the model or a program's output may have changed). */
 	struct macro_plan *pending;
 	char *pending_cmdline;
 } mc;
+
+static void free_answers(void)
+{
+	for (size_t i = 0; i < mc.exec_nanswers; i++)
+		free(mc.exec_answers[i]);
+	free(mc.exec_answers);
+	mc.exec_answers = NULL;
+	mc.exec_nanswers = 0;
+}
 
 static void reload(void)
 {
@@ -82,6 +93,7 @@ void macro_console_close(void)
 	macro_exec_free(mc.exec);
 	macro_free(mc.exec_macro);
 	free(mc.exec_cmdline);
+	free_answers();
 	macro_plan_free(mc.pending);
 	free(mc.pending_cmdline);
 	macro_set_free(mc.set);
@@ -268,6 +280,11 @@ int macro_cmd_macro(struct app *app, const struct cmd_call *call, unsigned flags
 		snprintf(mc.exec_conv, sizeof mc.exec_conv, "%s", conv);
 		free(mc.exec_cmdline);
 		mc.exec_cmdline = xstrdup(call->text);
+		free_answers();
+		mc.exec_nanswers = (size_t)(call->argc - a - 1);
+		mc.exec_answers = xcalloc(mc.exec_nanswers + 1, sizeof *mc.exec_answers);
+		for (size_t i = 0; i < mc.exec_nanswers; i++)
+			mc.exec_answers[i] = xstrdup(call->argv[a + 1 + (int)i]);
 		mc.exec_confirmed = (flags & APP_RUN_CONFIRMED) != 0;
 		app_feedback(app, call, true, "Running the macro…", NULL);
 		return 0;
@@ -356,7 +373,8 @@ static void poll_exec(struct app *app, int64_t now)
 	}
 	const char *text = macro_exec_output(mc.exec, &len);
 	if (macro_exec_result(mc.exec_macro, text, len, &out, err, sizeof err) < 0 ||
-	    macro_plan_build(out, app->model, mc.exec_conv, NULL, 0, &p, err, sizeof err) < 0) {
+	    macro_plan_build(out, app->model, mc.exec_conv, (const char *const *)mc.exec_answers,
+			     mc.exec_nanswers, &p, err, sizeof err) < 0) {
 		app_feedback(app, NULL, false, err, NULL);
 		goto done;
 	}
@@ -369,6 +387,7 @@ done:
 	mc.exec = NULL;
 	macro_free(mc.exec_macro);
 	mc.exec_macro = NULL;
+	free_answers();
 }
 
 void macro_console_poll(struct app *app, int64_t now)

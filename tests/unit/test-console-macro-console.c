@@ -377,14 +377,14 @@ static void test_executable(void)
 	path = xasprintf("%s/check", dir);
 	f = fopen(path, "w");
 	fputs("#!/bin/sh\n# description: a note and a reply\ngrep -q '\"id\":\"c-1\"' && "
-	      "printf '> Looked at {{order.id}}\\nnote checked by a program\\n'\n", f);
+	      "printf '> Looked at {{order.id}} for {{ask:Why}}\\nnote checked by a program\\n'\n", f);
 	fclose(f);
 	chmod(path, 0700);
 	memset(&app, 0, sizeof app);
 	app.model = model_ana();
 	app.ui = (struct ui *)&ui_token;
 	macro_console_open(&app, dir);
-	CHECK_INT(run(&app, "macro check", APP_RUN_INTERACTIVE, err, sizeof err), 0);
+	CHECK_INT(run(&app, "macro check \"a refund\"", APP_RUN_INTERACTIVE, err, sizeof err), 0);
 	CHECK(macro_console_busy());
 	for (int i = 0; i < 500 && macro_console_busy(); i++) {
 		usleep(10000);
@@ -392,7 +392,7 @@ static void test_executable(void)
 	}
 	/* Its output is shown as a plan; nothing ran. */
 	CHECK_INT(rec.plan_dialogs, 1);
-	CHECK(strstr(rec.plan_body, "| Looked at o-5521") != NULL);
+	CHECK(strstr(rec.plan_body, "| Looked at o-5521 for a refund") != NULL);
 	CHECK(strstr(rec.plan_body, "note checked by a program") != NULL);
 	CHECK_INT(rec.nsent, 0);
 	/* Yes: the plan shown runs (the program is not run again). */
