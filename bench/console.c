@@ -122,6 +122,7 @@ struct bc_results {
 	char paint_why[200], wee_paint_why[200];
 
 	double lat_p50, lat_p99, lat_max, hub_p50, hub_p99, q_p50, q_hub_p50;
+	double tmpfs_q_p50, tmpfs_p50, tmpfs_p99;
 	long lat_n, lat_missing, lat_sent, hub_n, hub_sent, post_errors, late_posts;
 	double con_cpu_ms_per_msg, con_bytes_per_msg, con_rss_load_mb;
 	char lat_why[200];
@@ -208,6 +209,9 @@ static int bc_rm_one(const char *path, const struct stat *sb, int flag, struct F
 	return 0;
 }
 
+/* A second temporary directory on tmpfs (/dev/shm), for one diagnostic. */
+static char bc_shm[PATH_MAX];
+
 static void bc_cleanup(void)
 {
 	for (size_t i = 0; i < BATON_ARRAY_LEN(bc_kids); i++)
@@ -216,6 +220,10 @@ static void bc_cleanup(void)
 	for (size_t i = 0; i < BATON_ARRAY_LEN(bc_kids); i++)
 		if (bc_kids[i] > 0)
 			bc_kid_reap(bc_kids[i], 2000000);
+	if (bc_shm[0]) {
+		nftw(bc_shm, bc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		bc_shm[0] = '\0';
+	}
 	if (bc_tmp[0]) {
 		if (bc_opt.keep)
 			fprintf(stderr, "console: kept %s\n", bc_tmp);
@@ -570,6 +578,22 @@ static void bc_term_quiet(struct bc_term *t, int64_t quiet_us, int64_t max_us)
 		int64_t left = quiet_us - (now - mark);
 		if (poll(&p, 1, (int)((left + 999) / 1000)) > 0 && bc_term_read(t) > 0)
 			mark = time_mono_us();
+	}
+}
+
+/* Reads until something arrives (or us passed). */
+static void bc_term_next(struct bc_term *t, int64_t us)
+{
+	int64_t deadline = time_mono_us() + us;
+	struct pollfd p = { .fd = t->fd, .events = POLLIN };
+	size_t from = t->raw.len;
+
+	while (!t->eof && !bc_stop && t->raw.len == from) {
+		int64_t left = deadline - time_mono_us();
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)((left + 999) / 1000)) > 0)
+			bc_term_read(t);
 	}
 }
 
@@ -1955,11 +1979,11 @@ static double bc_bytes_for(struct bc_net *n, struct bc_term *t, const char *keys
 	char json[512], path[96], *body = NULL;
 	int status;
 
-	bc_term_quiet(t, 1100000, 2500000);	/* a tick comes within a second, if any */
-	t->last_us = 0;
-	bc_term_pump(t, 1100000);
-	if (t->last_us)
-		bc_term_quiet(t, 30000, 500000);	/* that tick is written */
+	/* Let what is under way finish, wait for the next timer tick (within
+	 * a second, if the screen has one), and let it be written. */
+	bc_term_quiet(t, 150000, 1500000);
+	bc_term_next(t, 1100000);
+	bc_term_quiet(t, 30000, 500000);
 	size_t from = t->raw.len, vfrom = t->vis.len, sfrom = t->str_bytes;
 	if (keys) {
 		bc_term_keys(t, keys);
@@ -2003,8 +2027,9 @@ static void bc_measure_bytes(struct bc_net *n, struct bc_term *t)
 
 	bc_res.msg_len = strlen(BC_MSG_TEXT);
 	for (int i = 0; i < 3; i++) {
-		m[i] = bc_bytes_for(n, t, NULL, conv, BC_MSG_TEXT, "nine days now.", &o[i],
-				    "bytes-message.raw");
+		char dump[32];
+		bc_fmt(dump, sizeof(dump), "bytes-message-%d.raw", i + 1);
+		m[i] = bc_bytes_for(n, t, NULL, conv, BC_MSG_TEXT, "nine days now.", &o[i], dump);
 		if (m[i] < 0) {
 			bc_fmt(bc_res.bytes_why, sizeof(bc_res.bytes_why), "the message did not reach "
 			       "the console's screen in 3 s");
@@ -2264,6 +2289,50 @@ static void bc_load_phase(struct bc_net *n, struct bc_term *t)
 	bc_res.con_rss_load_mb = load.rss_mb;
 }
 
+/*
+ * Diagnostic for (d): the same console with its store on tmpfs, where a
+ * flush costs nothing, so the difference is what waiting for the disk adds
+ * to each message. Replaces *t (the console) with the new one.
+ */
+static void bc_tmpfs_diagnostic(struct bc_net *n, struct bc_term *t, const char *url)
+{
+	static char bufs[3][PATH_MAX + 32];
+	char db[PATH_MAX + 16], why[256], cmd[96];
+	char *env[4];
+	struct bc_lat q, l;
+
+	bc_fmt(bc_shm, sizeof(bc_shm), "/dev/shm/baton-bench-console.XXXXXX");
+	if (access("/dev/shm", W_OK) != 0 || !mkdtemp(bc_shm)) {
+		bc_shm[0] = '\0';
+		printf("  (d) diagnostic skipped: no writable tmpfs at /dev/shm\n");
+		return;
+	}
+	bc_fmt(db, sizeof(db), "%s/live.db", bc_shm);
+	bc_term_stop(t);
+	bc_console_env("tmpfs", env, bufs);
+	char *argv[] = { bc_baton, (char *)"--url", (char *)url, (char *)"--token-file",
+			 (char *)bc_path("ana.token"), (char *)"--db", db, NULL };
+	if (bc_term_start(t, argv, env, bc_path("baton-tmpfs.err"), why, sizeof(why)) < 0 ||
+	    !bc_term_wait1(t, 0, "connected", 15000000)) {
+		printf("  (d) diagnostic skipped: the console on a tmpfs store did not connect\n");
+		return;
+	}
+	bc_term_quiet(t, 300000, 2000000);
+	bc_fmt(cmd, sizeof(cmd), ":open %s\r", n->convs[0]);
+	bc_term_keys(t, cmd);
+	bc_term_quiet(t, 300000, 2000000);
+	bc_load_run(n, t, 2, 3, &q);
+	bc_lat_print("diagnostic, console store on tmpfs, quiet", &q);
+	bc_load_run(n, t, n->nagents, bc_opt.seconds < 10 ? bc_opt.seconds : 10, &l);
+	bc_lat_print("diagnostic, console store on tmpfs, load", &l);
+	bc_res.tmpfs_q_p50 = q.p50;
+	bc_res.tmpfs_p50 = l.p50;
+	bc_res.tmpfs_p99 = l.p99;
+	bc_term_stop(t);
+	nftw(bc_shm, bc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	bc_shm[0] = '\0';
+}
+
 static bool bc_want(char which)
 {
 	return !bc_opt.only || strchr(bc_opt.only, which);
@@ -2381,6 +2450,8 @@ static void bc_hub_part(void)
 		if (n.fail[0] && !bc_res.lat_why[0])
 			bc_fmt(bc_res.lat_why, sizeof(bc_res.lat_why), "%s", n.fail);
 	}
+	if (bc_want('d') && !bc_stop && bc_res.lat_p50 >= 0)
+		bc_tmpfs_diagnostic(&n, &t, url);
 out:
 	if (why[0]) {
 		printf("  hub part skipped or failed: %s\n", why);
@@ -2514,6 +2585,13 @@ static void bc_print_table(void)
 	if (r->q_hub_p50 >= 0)
 		bc_fmt(p + strlen(p), sizeof(p) - strlen(p), " (bare WS agent)");
 	bc_row("(d) the same, hub otherwise idle, p50", b, p, "", "-");
+	if (r->tmpfs_p50 >= 0) {
+		char v[64];
+		bc_fmt(v, sizeof(v), "%.2f / %.2f ms", r->tmpfs_p50, r->tmpfs_p99);
+		bc_row("(d) diag.: console store on tmpfs, p50/p99", v, "", "", "-");
+		bc_cell(b, sizeof(b), r->tmpfs_q_p50, "ms", NULL);
+		bc_row("(d) diag.: tmpfs, hub otherwise idle, p50", b, "", "", "-");
+	}
 	if (r->lat_missing > 0)
 		printf("  note: %ld of the console's %ld messages were not found on its screen\n",
 		       r->lat_missing, r->lat_sent);
@@ -2647,6 +2725,7 @@ int main(int argc, char **argv)
 	bc_res.paint_cpu_ms = bc_res.wee_quit_cpu_ms = bc_res.wee_paint_cpu_ms = -1;
 	bc_res.lat_p50 = bc_res.lat_p99 = bc_res.lat_max = bc_res.hub_p50 = bc_res.hub_p99 = -1;
 	bc_res.q_p50 = bc_res.q_hub_p50 = -1;
+	bc_res.tmpfs_q_p50 = bc_res.tmpfs_p50 = bc_res.tmpfs_p99 = -1;
 	bc_res.msg_len = strlen(BC_MSG_TEXT);
 	if (bc_args(argc, argv) < 0)
 		return 2;
