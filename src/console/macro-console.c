@@ -123,6 +123,9 @@ void macro_console_cancel(void)
 	if (mc.exec) {
 		macro_exec_free(mc.exec);
 		mc.exec = NULL;
+		macro_free(mc.exec_macro);
+		mc.exec_macro = NULL;
+		free_answers();
 		if (mc.app)
 			app_feedback(mc.app, NULL, false, "Macro stopped.", NULL);
 	}

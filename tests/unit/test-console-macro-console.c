@@ -402,6 +402,23 @@ static void test_executable(void)
 		printf("#   %s\n", err);
 	CHECK_INT(rec.nsent, 2);
 	CHECK(strstr(rec.sent[1], "note.add c-1 ") == rec.sent[1]);
+
+	/* A program that takes its time can be stopped. */
+	char *slow = xasprintf("%s/slow", dir);
+	f = fopen(slow, "w");
+	fputs("#!/bin/sh\nsleep 20\n", f);
+	fclose(f);
+	chmod(slow, 0700);
+	CHECK_INT(run(&app, "macro slow", APP_RUN_INTERACTIVE, err, sizeof err), 0);
+	if (err[0])
+		printf("#   %s\n", err);
+	CHECK(macro_console_busy());
+	CHECK_INT(run(&app, "macro --stop", APP_RUN_INTERACTIVE, err, sizeof err), 0);
+	CHECK(!macro_console_busy());
+	CHECK_STR(rec.feedback, "Macro stopped.");
+	unlink(slow);
+	free(slow);
+
 	macro_console_close();
 	model_free(app.model);
 	rmdir(dir);
