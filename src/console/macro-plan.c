@@ -556,6 +556,13 @@ int macro_plan_build(const struct macro *mac, const struct model *model, const c
 					snprintf(err, errlen, "macro %s, line %d: %s", mac->name, st->line, why);
 					goto out;
 				}
+				if (l.n != 1) {
+					/* The plan shows each command: one per line. */
+					snprintf(err, errlen, "macro %s, line %d: one command per line (this one "
+						 "has %zu; put each on a line of its own)", mac->name, st->line, l.n);
+					cmd_line_free(&l);
+					goto out;
+				}
 				ps->what = l.n ? describe(&l.calls[0], &e, &named) : xstrdup("");
 				if (named) {
 					free(order);
@@ -793,14 +800,24 @@ enum macro_run_state macro_run_poll(struct macro_run *r, const struct model *m,
 			sb_adds(&line, s->text);
 			/* Later templates mean the order this step names. */
 			struct cmd_line l;
-			if (cmd_parse(s->text, &l, why, sizeof why) == 0) {
-				if (l.n && strcmp(l.calls[0].def->name, "return") == 0 && l.calls[0].argc) {
+			/* A parse error is left to the run below, which reports it. */
+			int parsed = cmd_parse(s->text, &l, why, sizeof why) == 0;
+			if (parsed && l.n != 1) {
+				snprintf(msg, msglen, "macro %s stopped at step %zu (line %d): one command per "
+					 "line", p->name, i + 1, s->line);
+				cmd_line_free(&l);
+				sb_free(&line);
+				return MACRO_RUN_FAILED;
+			}
+			if (parsed) {
+				const struct cmd_call *c = &l.calls[0];
+				if (strcmp(c->def->name, "return") == 0 && c->argc) {
 					free(r->order);
-					r->order = xstrdup(l.calls[0].argv[0]);
-				} else if (l.n && strcmp(l.calls[0].def->name, "discount") == 0 &&
-					   l.calls[0].argc >= 3 && strncmp(l.calls[0].argv[1], "o-", 2) == 0) {
+					r->order = xstrdup(c->argv[0]);
+				} else if (strcmp(c->def->name, "discount") == 0 && c->argc >= 3 &&
+					   strncmp(c->argv[1], "o-", 2) == 0) {
 					free(r->order);
-					r->order = xstrdup(l.calls[0].argv[1]);
+					r->order = xstrdup(c->argv[1]);
 				}
 				cmd_line_free(&l);
 			}

@@ -503,6 +503,18 @@ static void test_plan(void)
 	CHECK_STR(err, "macro t, line 3: {{order.tracking}}: order o-5521 has no tracking number yet");
 	macro_free(trk);
 
+	/* One command per line, so the plan shows every action. */
+	struct macro *two = parse("description: t\n\nnote a; discount 10% o-5521 x\n");
+	CHECK_INT(macro_plan_build(two, m, "c-1", NULL, 0, &p, err, sizeof err), -1);
+	CHECK_STR(err, "macro t, line 3: one command per line (this one has 2; put each on a line of its own)");
+	macro_free(two);
+	/* A ';' in a quoted argument is not a second command. */
+	two = parse("description: t\n\nnote \"a; b\"\n");
+	CHECK_INT(macro_plan_build(two, m, "c-1", NULL, 0, &p, err, sizeof err), 0);
+	macro_plan_free(p);
+	p = NULL;
+	macro_free(two);
+
 	/* Fill-in prompts: answers in order; missing ones are named. */
 	struct macro *ret = parse("description: r\n\nreturn o-5521 {{ask:SKU}} -- {{ask:Reason}}\n"
 				  "label {{return.rma}}\n> Label for {{ask:SKU}} is on its way\n");
