@@ -4,7 +4,8 @@
 The dead peer is a raw socket that does the WebSocket handshake and hello,
 then never reads again (so it never answers the hub's pings); the live one
 is a websockets client that answers pings but sends nothing. A supervisor
-sees the dead agent go offline. Takes about 40 seconds."""
+sees the dead agent go offline. A connection that never says hello is
+closed with 4401 after 10 s. Takes about 40 seconds."""
 import asyncio
 import base64
 import importlib.util
@@ -49,11 +50,16 @@ async def main(tap):
         hub.start()
         sup = await hubc.Peer(hub, sup_t, "sup").connect()
         live = await hubc.Peer(hub, live_t, "live").connect()
+        silent = await hubc.Peer(hub, live_t, "silent").connect(hello=False)
         s = raw_ws(hub.port, dead_t)
+        t0 = time.time()
         ev = await sup.event("agent.presence", pred=lambda f: f["body"]["presence"]["id"] == "dead"
                              and f["body"]["presence"]["status"] == "online")
         tap.ok(ev is not None, "the raw peer is online")
-        t0 = time.time()
+        closed = await silent.wait_closed(15)
+        e = await silent.wait(lambda f: f.get("type") == "error", timeout=0.1)
+        tap.ok(closed and closed[0] == 4401 and e and e["code"] == "unauthorized",
+               "a connection that sends no hello for 10 s is closed with 4401", (closed, e))
         off = await sup.event("agent.presence", timeout=40,
                               pred=lambda f: f["body"]["presence"]["id"] == "dead"
                               and f["body"]["presence"]["status"] == "offline")
