@@ -123,6 +123,9 @@ install: all
 	for m in man/*.[1-9]; do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	if ls themes/*.theme >/dev/null 2>&1; then install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/; fi
+	install -d $(DESTDIR)$(DATADIR)/macros
+	install -m 644 contrib/macros/*.macro $(DESTDIR)$(DATADIR)/macros/
+	install -m 755 contrib/macros/order-lookup $(DESTDIR)$(DATADIR)/macros/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/baton $(DESTDIR)$(BINDIR)/batond
