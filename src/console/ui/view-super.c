@@ -117,11 +117,12 @@ size_t ui_super_rows(struct ui *ui, int64_t now)
 		r->status = p->status;
 		r->active = (int64_t)p->active.n;
 		if (g) {
+			/* The hub's figures are a second old at most; a presence
+			 * object's active list only changes with the agent's status. */
 			used[g - s->ag] = true;
 			r->handled = g->handled;
 			r->last = g->last_msg_at;
-			if (!PROTO_HAS(p, presence, active))
-				r->active = g->active;
+			r->active = g->active;
 		}
 		n++;
 	}
