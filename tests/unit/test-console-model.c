@@ -202,11 +202,23 @@ static void test_claim_and_messages(void)
 	/* The escape sequence is a visible placeholder, never raw. */
 	CHECK(strchr(c->msgs[2].text, 0x1b) == NULL);
 	CHECK(strstr(c->msgs[2].text, "\xe2\x90\x9b") != NULL);
-	body = xasprintf("{\"message\":%s}", msg_json(3, "customer", "public", "again"));
+	/* Bidi overrides and C1 controls too (JSON cannot carry invalid UTF-8;
+	 * the decoder refuses it before the model sees it). */
+	body = xasprintf("{\"message\":%s}", msg_json(4, "customer", "public",
+							 "abc\\u202egnp.exe \\u0085 \\u2066x\\u0007"));
 	CHECK_INT(ev(m, 4, "message", body), 1);
 	free(body);
-	CHECK_INT(c->nmsgs, 3);
-	for (int i = 5; i <= 9; i++) {
+	CHECK_INT(c->nmsgs, 4);
+	CHECK(strstr(c->msgs[3].text, "\xe2\x80\xae") == NULL);	/* U+202E */
+	CHECK(strstr(c->msgs[3].text, "\xc2\x85") == NULL);		/* U+0085 */
+	CHECK(strstr(c->msgs[3].text, "\xe2\x81\xa6") == NULL);	/* U+2066 */
+	CHECK(strchr(c->msgs[3].text, 0x07) == NULL);
+	CHECK(strstr(c->msgs[3].text, "\xe2\xb8\xae") != NULL);	/* the bidi placeholder */
+	body = xasprintf("{\"message\":%s}", msg_json(3, "customer", "public", "again"));
+	CHECK_INT(ev(m, 5, "message", body), 1);
+	free(body);
+	CHECK_INT(c->nmsgs, 4);
+	for (int i = 6; i <= 10; i++) {
 		body = xasprintf("{\"message\":%s}", msg_json(i, i % 2 ? "agent" : "customer",
 							       i == 7 ? "note" : "public", "x"));
 		CHECK_INT(ev(m, i, "message", body), 1);
@@ -214,9 +226,9 @@ static void test_claim_and_messages(void)
 	}
 	CHECK_INT(c->nmsgs, 5);
 	CHECK(c->older_in_store);
-	CHECK_STR(c->msgs[4].id, "m-9");
-	CHECK_STR(c->msgs[0].id, "m-5");
-	CHECK_INT(c->msgs[2].kind, PROTO_MSG_NOTE);
+	CHECK_STR(c->msgs[4].id, "m-10");
+	CHECK_STR(c->msgs[0].id, "m-6");
+	CHECK_INT(c->msgs[1].kind, PROTO_MSG_NOTE);
 
 	/* Paging: older messages prepend, trimming drops them again. */
 	char id0[] = "m-0a", id1[] = "m-0b", t0[] = "old1", t1[] = "old2";
@@ -230,7 +242,7 @@ static void test_claim_and_messages(void)
 	CHECK(!c->older_in_store);
 	model_conv_trim(c, 5);
 	CHECK_INT(c->nmsgs, 5);
-	CHECK_STR(c->msgs[0].id, "m-5");
+	CHECK_STR(c->msgs[0].id, "m-6");
 	CHECK(c->older_in_store);
 out:
 	free(q);
