@@ -76,6 +76,15 @@ static void help_config(void)
 		       t[i].help);
 }
 
+/* An error on stderr, on one line and sanitized: it may quote what a
+ * config file, a command line or the hub said. */
+static void say_error(const char *msg)
+{
+	char *clean = text_sanitize_line(msg, strlen(msg), NULL);
+	fprintf(stderr, "baton: %s\n", clean);
+	free(clean);
+}
+
 /* Text made safe inside a roff paragraph: backslashes and hyphens escaped,
  * no line starting with a control character. */
 static void roff(FILE *f, const char *s)
@@ -318,11 +327,13 @@ int main(int argc, char **argv)
 	cfg = config_new();
 	cfgpath = config_file ? xstrdup(config_file) : config_path("config");
 	if (config_load(cfg, cfgpath, config_file != NULL, &warnings, err, sizeof err) < 0) {
-		fprintf(stderr, "baton: %s\n", err);
+		say_error(err);
 		goto out;
 	}
 	if (warnings) {
-		fprintf(stderr, "%s", warnings);
+		char *clean = text_sanitize(warnings, strlen(warnings), NULL);
+		fputs(clean, stderr);
+		free(clean);
 		free(warnings);
 	}
 	/* Environment, then the command line, over the file. */
@@ -334,7 +345,7 @@ int main(int argc, char **argv)
 	    (url && config_set(cfg, "url", url, "--url", err, sizeof err) < 0) ||
 	    (token_file && config_set(cfg, "token_file", token_file, "--token-file", err, sizeof err) < 0) ||
 	    (insecure && config_set(cfg, "insecure", "yes", "--insecure", err, sizeof err) < 0)) {
-		fprintf(stderr, "baton: %s\n", err);
+		say_error(err);
 		goto out;
 	}
 
@@ -357,7 +368,7 @@ int main(int argc, char **argv)
 		tf = deftok = config_path("token");
 	token = read_token(tf, err, sizeof err);
 	if (!token) {
-		fprintf(stderr, "baton: %s\n", err);
+		say_error(err);
 		goto out;
 	}
 	if (config_get_bool(cfg, "insecure") && strncmp(config_get_str(cfg, "url"), "wss://", 6) == 0)
@@ -375,11 +386,11 @@ int main(int argc, char **argv)
 	o.db_path = db;
 	if (app_open(&app, &o, err, sizeof err) < 0) {
 		app_close(&app);
-		fprintf(stderr, "baton: %s\n", err);
+		say_error(err);
 		goto out;
 	}
 	if (app.store_error[0] && exec)
-		fprintf(stderr, "baton: %s\n", app.store_error);
+		say_error(app.store_error);
 	rc = app_loop(&app);
 	app_close(&app);
 out:
