@@ -222,6 +222,8 @@ void hub_webhook_kick(void);
 /* True while the previous pass's COMMIT runs on the commit thread: work that
  * needs the store should be deferred (it would wait otherwise). */
 bool hub_db_busy(void);
+/* True while a COMMIT runs (only that: deferred input may be waiting too). */
+bool hub_committing(void);
 /* Runs fn(owner, data) in order once the store is free (then free_data(data));
  * hub_undefer(owner) cancels what is queued for an owner that went away. */
 void hub_defer(void (*fn)(void *owner, void *data), void *owner, void *data, void (*free_data)(void *data));

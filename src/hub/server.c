@@ -497,6 +497,11 @@ static void cw_guard(void)
 
 static struct def_ent *def_head;
 
+bool hub_committing(void)
+{
+	return cw.busy;
+}
+
 bool hub_db_busy(void)
 {
 	/* Also while earlier input waits in the defer list: later input must

@@ -203,7 +203,7 @@ void webhook_run(void)
 		return;
 	/* Only committed webhooks may leave: with work of this pass (or a
 	 * COMMIT) in flight, wait for hub_flush to call again. */
-	if (hub.in_tx || hub_db_busy()) {
+	if (hub.in_tx || hub_committing()) {
 		hub_webhook_kick();
 		return;
 	}

@@ -71,7 +71,7 @@ class Receiver:
 
 
 async def main(tap):
-    hub = hubc.Hub(config="webhook_max_backoff_s = 1\n")
+    hub = hubc.Hub(config="webhook_max_backoff_s = 1\nrate_per_s = 100000\nrate_burst = 1000000\n")
     rec = Receiver(fail_first=2)
     try:
         ana_t = hub.token("ana", "agent", "Ana")
@@ -151,6 +151,32 @@ async def main(tap):
         ok = await rec.wait_for(lambda r: any(b.get("message", {}).get("text") == "before the crash"
                                              for k, b in r.got), 30)
         tap.ok(ok, "a webhook pending at kill -9 is delivered after the restart")
+
+        # Webhooks keep flowing while the hub is busy with other traffic.
+        st, b = hub.http("POST", "/v1/escalations", hubc.escalation("wh-busy", hubc.customer("cu-busy", "o-busy")), bot)
+        busy_conv = b["conversation"]
+        p = await hubc.Peer(hub, ana_t, "ana3").connect()
+        await p.cmd("claim", {"conv": busy_conv})
+        stop = asyncio.Event()
+
+        async def load():
+            i = 0
+            while not stop.is_set():
+                i += 1
+                await p.send({"type": "cmd", "cmd_id": "busy-%d" % i, "op": "note.add",
+                              "args": {"conv": busy_conv, "text": "load %d" % i}})
+                if i % 20 == 0:
+                    await asyncio.sleep(0.005)
+        task = asyncio.ensure_future(load())
+        await asyncio.sleep(0.5)
+        for i in range(5):
+            await p.cmd("message.send", {"conv": conv2, "text": "under load %d" % i}, timeout=20)
+        ok = await rec.wait_for(lambda r: sum(1 for k, b in r.got
+                                              if b.get("message", {}).get("text", "").startswith("under load")) == 5, 15)
+        stop.set()
+        await task
+        tap.ok(ok, "webhooks are delivered while commands keep arriving")
+        await p.close()
     finally:
         try:
             rec.stop()
