@@ -347,6 +347,7 @@ int main(int argc, char **argv)
 	}
 	app.model = model_new(0);
 	ui->app = &app;
+	ui->sup_idle_s = UI_SUPER_IDLE_DEFAULT_S;
 	ui_super_init(&ui->sup);
 	seed_model(app.model, &ui->sup, hs, ids);
 	ui->wsuper = newwin(40 - 3, 120, 0, 0);

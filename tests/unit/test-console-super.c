@@ -199,6 +199,7 @@ static void fixture_open(struct fixture *fx, int rows, int cols)
 	fx->ui = xcalloc(1, sizeof(*fx->ui));
 	fx->ui->app = &fx->app;
 	fx->ui->now = g_now;
+	fx->ui->sup_idle_s = UI_SUPER_IDLE_DEFAULT_S;	/* as ui_new sets it */
 	ui_super_init(&fx->ui->sup);
 	fx->ui->wsuper = newwin(rows, cols, 0, 0);
 }
@@ -305,7 +306,11 @@ static void test_rows(void)
 	fx.ui->sup_idle_s = 3600;
 	ui_super_rows(fx.ui, g_now);
 	CHECK(!fx.ui->sup_rows[0].flagged);
+	/* 0 turns the flag off. */
 	fx.ui->sup_idle_s = 0;
+	ui_super_rows(fx.ui, g_now);
+	CHECK(!fx.ui->sup_rows[0].flagged && !fx.ui->sup_rows[1].flagged);
+	fx.ui->sup_idle_s = UI_SUPER_IDLE_DEFAULT_S;
 	const struct model_approval *ap[4];
 	CHECK_INT(ui_super_pending(fx.ui, ap, 4), 1);
 	fixture_close(&fx);

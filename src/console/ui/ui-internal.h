@@ -81,8 +81,8 @@ struct ui_pick {
 	int64_t qty, picked;
 };
 
-#define UI_SUPER_IDLE_DEFAULT_S     300	/* supervisor.idle_s unset */
-#define UI_SUPER_UNCLAIMED_DEFAULT_S 60	/* notify.unclaimed_s unset */
+#define UI_SUPER_IDLE_DEFAULT_S     300	/* supervisor.idle_s without a config */
+#define UI_SUPER_UNCLAIMED_DEFAULT_S 60	/* notify.unclaimed_s without a config */
 
 /* One agent line of the supervisor screen (lent strings). */
 struct ui_super_row {
@@ -167,7 +167,7 @@ struct ui {
 	size_t nsup_rows, capsup_rows;
 	int sup_sel;			/* selected pending approval */
 	int sup_agent_top;		/* first agent row shown */
-	int sup_idle_s, sup_unclaimed_s;	/* from the config; 0: defaults */
+	int sup_idle_s, sup_unclaimed_s;	/* from the config; 0: off */
 	char **offline;			/* agents alerted as gone offline with work (sorted) */
 	size_t noffline;
 };

@@ -1057,7 +1057,7 @@ static void ui_alerts(struct ui *ui)
 	if (!nt)
 		return;
 	sup = m->me && m->me->role == PROTO_ROLE_SUPERVISOR;
-	unclaimed_ms = (int64_t)(ui->sup_unclaimed_s > 0 ? ui->sup_unclaimed_s : UI_SUPER_UNCLAIMED_DEFAULT_S) * 1000;
+	unclaimed_ms = (int64_t)ui->sup_unclaimed_s * 1000;	/* 0: never */
 	lead = notify_sla_lead_s(nt);
 	/* One pass over the queue; the marks on the rows say what was done
 	 * already, so 10,000 rows cost 10,000 looks, not lookups. */
@@ -1080,7 +1080,7 @@ static void ui_alerts(struct ui *ui)
 			}
 			/* Supervisors: nobody took it within notify.unclaimed_s. */
 			int64_t since = q->queued_at ? q->queued_at : q->created_at;
-			if (sup && !(q->ui_marks & UI_QMARK_UNCLAIMED) && since &&
+			if (sup && unclaimed_ms > 0 && !(q->ui_marks & UI_QMARK_UNCLAIMED) && since &&
 			    ui->now - since >= unclaimed_ms) {
 				char w[16];
 				ui_fmt_wait((ui->now - since) / 1000, w, sizeof(w));
@@ -1507,7 +1507,10 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 	ui->compose.multiline = true;
 	ui->focus = UI_PANE_QUEUE;
 	ui->band = UI_PANE_QUEUE;
-	ui->ascii = ascii || getenv("BATON_ASCII");
+	ui->ascii = ascii;
+	/* Without a config (tests), the config's defaults. */
+	ui->sup_idle_s = UI_SUPER_IDLE_DEFAULT_S;
+	ui->sup_unclaimed_s = UI_SUPER_UNCLAIMED_DEFAULT_S;
 	ui_super_init(&ui->sup);
 	raw();
 	noecho();
@@ -1528,7 +1531,6 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 	if (app->cfg) {
 		theme = config_get_str(app->cfg, "theme");
 		layout = config_get_str(app->cfg, "layout");
-		/* 0 when the keys are unknown to this config: the defaults. */
 		ui->sup_idle_s = (int)config_get_int(app->cfg, "supervisor.idle_s");
 		ui->sup_unclaimed_s = (int)config_get_int(app->cfg, "notify.unclaimed_s");
 	}

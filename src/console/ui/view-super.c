@@ -72,7 +72,7 @@ static void vs_heading(struct ui *ui, WINDOW *w, const char *text)
 
 int ui_super_idle_s(const struct ui *ui)
 {
-	return ui->sup_idle_s > 0 ? ui->sup_idle_s : UI_SUPER_IDLE_DEFAULT_S;
+	return ui->sup_idle_s;	/* 0: nobody is flagged (supervisor.idle_s = 0) */
 }
 
 static int vs_row_cmp(const void *pa, const void *pb)
@@ -95,7 +95,8 @@ size_t ui_super_rows(struct ui *ui, int64_t now)
 	const struct model *m = ui_model(ui);
 	const struct ui_super *s = &ui->sup;
 	size_t n = 0, want = m->nagents + s->nag;
-	int64_t idle_ms = (int64_t)ui_super_idle_s(ui) * 1000;
+	int idle_s = ui_super_idle_s(ui);
+	int64_t idle_ms = (int64_t)idle_s * 1000;
 	bool *used;
 
 	if (want > ui->capsup_rows) {
@@ -142,7 +143,7 @@ size_t ui_super_rows(struct ui *ui, int64_t now)
 	free(used);
 	for (size_t i = 0; i < n; i++) {
 		struct ui_super_row *r = &ui->sup_rows[i];
-		r->flagged = r->active > 0 && r->last && now - r->last >= idle_ms;
+		r->flagged = idle_s > 0 && r->active > 0 && r->last && now - r->last >= idle_ms;
 	}
 	qsort(ui->sup_rows, n, sizeof(*ui->sup_rows), vs_row_cmp);
 	ui->nsup_rows = n;
@@ -384,7 +385,10 @@ void view_super_draw(struct ui *ui)
 	/* Agents: the flagged first. */
 	nrows = ui_super_rows(ui, ui->now);
 	ui_fmt_wait(ui_super_idle_s(ui), idle, sizeof(idle));
-	snprintf(buf, sizeof(buf), "Agents: %zu  (! idle over %s on an assigned conversation)", nrows, idle);
+	if (ui_super_idle_s(ui) > 0)
+		snprintf(buf, sizeof(buf), "Agents: %zu  (! idle over %s on an assigned conversation)", nrows, idle);
+	else
+		snprintf(buf, sizeof(buf), "Agents: %zu", nrows);
 	wmove(w, y, 0);
 	vs_heading(ui, w, buf);
 	if (++y >= h)
