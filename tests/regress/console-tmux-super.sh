@@ -13,7 +13,8 @@
 #     and writes a note; the agent sees it; the bot's webhooks never carry
 #     it (a receiver on loopback keeps them);
 #   - an agent's :approve is refused by the hub and says so (the other
-#     role checks are in hub-super.py).
+#     role checks are in hub-super.py);
+#   - the supervisor transfers and hands back conversations an agent holds.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/regress/console-tmux-lib.sh
 
@@ -203,6 +204,28 @@ cmd_to ana "approve ap-2"
 check "ana's :approve is refused by the hub, in words" wait_on ana "only a supervisor decides approvals"
 
 keys_to sam S
+# ---- force: transfer and handback what an agent holds ----
+cmd_to sam "monitor $C2"
+cmd_to sam "open $C2"
+check "sam opens ana's $C2" wait_on sam "Zoë Ünal"
+cmd_to sam "transfer sam taking this one over"
+st=""
+for i in $(seq 1 50); do
+	st=$(hub_get "/v1/conversations/$C2" | $PY -c 'import json,sys; d=json.load(sys.stdin); d=d.get("conversation",d); print(d["state"], d.get("assignee"))' 2>/dev/null)
+	[ "$st" = "assigned sam" ] && break
+	sleep 0.1
+done
+check "sam transfers $C2 to himself ($st)" test "$st" = "assigned sam"
+cmd_to sam "monitor $C3"
+cmd_to sam "open $C3"
+check "sam opens ana's $C3" wait_on sam "张伟"
+cmd_to sam "handback unresolved closed by the supervisor"
+for i in $(seq 1 50); do
+	st=$(hub_get "/v1/conversations/$C3" | $PY -c 'import json,sys; d=json.load(sys.stdin); d=d.get("conversation",d); print(d["state"])' 2>/dev/null)
+	[ "$st" = "handed_back" ] && break
+	sleep 0.1
+done
+check "sam forces the handback of ana's $C3 ($st)" test "$st" = "handed_back"
 cmd_to sam "quit"
 cmd_to ana "quit"
 finish
