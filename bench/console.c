@@ -2583,8 +2583,12 @@ static void bc_print_table(void)
 	if (r->wee_rss_lines_mb >= 0)
 		bc_fmt(p + strlen(p), sizeof(p) - strlen(p), " (weechat)");
 	char lbl[64];
-	bc_fmt(lbl, sizeof(lbl), "(a) RSS, %dk queued + %dk msgs, first paint", bc_opt.convs / 1000,
-	       bc_opt.msgs / 1000);
+	if (bc_opt.convs % 1000 == 0 && bc_opt.msgs % 1000 == 0)
+		bc_fmt(lbl, sizeof(lbl), "(a) RSS, %dk queued + %dk msgs, first paint",
+		       bc_opt.convs / 1000, bc_opt.msgs / 1000);
+	else
+		bc_fmt(lbl, sizeof(lbl), "(a) RSS, %d queued + %d msgs, first paint", bc_opt.convs,
+		       bc_opt.msgs);
 	bc_row(lbl, b, p, "<= 16 MB",
 	       bc_verdict(r->rss_start_mb >= 0, r->rss_start_mb <= BC_GOAL_RSS_MB));
 	bc_cell(b, sizeof(b), r->rss_paged_mb, "MB", r->rss_why);
@@ -2629,7 +2633,10 @@ static void bc_print_table(void)
 	bc_cell(p, sizeof(p), r->wee_quit_ms, "ms", r->wee_paint_why);
 	if (r->wee_quit_ms >= 0)
 		bc_fmt(p + strlen(p), sizeof(p) - strlen(p), " (headless /quit)");
-	bc_fmt(lbl, sizeof(lbl), "(c) start to first paint, %dk convs, warm", bc_opt.convs / 1000);
+	if (bc_opt.convs % 1000 == 0)
+		bc_fmt(lbl, sizeof(lbl), "(c) start to first paint, %dk convs, warm", bc_opt.convs / 1000);
+	else
+		bc_fmt(lbl, sizeof(lbl), "(c) start to first paint, %d convs, warm", bc_opt.convs);
 	bc_row(lbl, b, p, "<= 20 ms",
 	       bc_verdict(r->paint_ms >= 0, r->paint_ms <= BC_GOAL_PAINT_MS));
 	if (r->paint_ms >= 0 && r->wee_quit_ms > 0)
