@@ -1308,8 +1308,8 @@ curses:
 	/* And weechat-curses to its first paint in the same pty, as an aside. */
 	got = 0;
 	t_end = time_mono_us() + BC_RUNS_US;
-	for (int r = 0; bc_wee_curses[0] && r <= runs && !bc_stop && (r <= 3 || time_mono_us() < t_end);
-	     r++) {
+	for (int r = 0; bc_wee_curses[0] && r <= runs && r <= 5 && !bc_stop &&
+	     (r <= 3 || time_mono_us() < t_end); r++) {
 		struct bc_term t;
 		static char hbuf[PATH_MAX + 8];
 		char *env[] = { hbuf, NULL };
@@ -2402,7 +2402,7 @@ static void bc_tmpfs_diagnostic(struct bc_net *n, struct bc_term *t, const char 
 	bc_term_quiet(t, 300000, 2000000);
 	bc_load_run(n, t, 2, 3, &q);
 	bc_lat_print("diagnostic, console store on tmpfs, quiet", &q);
-	bc_load_run(n, t, n->nagents, bc_opt.seconds < 10 ? bc_opt.seconds : 10, &l);
+	bc_load_run(n, t, n->nagents, bc_opt.seconds < 5 ? bc_opt.seconds : 5, &l);
 	bc_lat_print("diagnostic, console store on tmpfs, load", &l);
 	bc_res.tmpfs_q_p50 = q.p50;
 	bc_res.tmpfs_p50 = l.p50;
