@@ -68,6 +68,7 @@ struct hub_config {
 	int sla_s[4];			/* SLA by priority (urgent, high, normal, low) */
 	int http_body_max;
 	int replay_max;			/* more events than this since `since`: snapshot */
+	int offline_grace_s;		/* an offline agent's conversations are requeued after this; 0: never */
 	int retention_days;		/* events, non-money commands, delivered webhooks; 0: forever */
 	int webhook_inflight;
 	int webhook_max_backoff_s;
@@ -100,6 +101,7 @@ struct hub_agent {
 	int status;			/* enum proto_presence_status */
 	int nconn;			/* live authenticated sessions */
 	struct hub_session *sessions;	/* by next_agent */
+	int64_t offline_since_ms;	/* last connection gone (0: online, or nothing to do) */
 	double tokens;			/* rate limit bucket */
 	int64_t tokens_at_us;
 	struct hub_agent *hnext;
@@ -122,6 +124,11 @@ int hub_agent_put(const char *id, const char *name, int role, const char *skills
 /* Another process changed the store (`token add`/`remove`): re-reads the
  * agents of live sessions and closes the sessions whose token is gone. */
 void router_revalidate(void);
+/* Requeues the conversations of agents offline for longer than
+ * offline_grace_s (called every second); router_offline_init marks the
+ * agents that hold conversations but have no session (after a restart). */
+void router_offline_sweep(void);
+void router_offline_init(void);
 /* Iterates every agent known in memory. */
 void hub_agents_each(void (*fn)(struct hub_agent *a, void *arg), void *arg);
 

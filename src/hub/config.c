@@ -49,6 +49,7 @@ static const struct cfg_key cfg_keys[] = {
 	{ "http_body_max", CK_INT, O(http_body_max), 1024, 64 << 20 },
 	{ "replay_max", CK_INT, O(replay_max), 0, 10000000 },
 	{ "retention_days", CK_INT, O(retention_days), 0, 36500 },
+	{ "offline_grace_s", CK_INT, O(offline_grace_s), 0, 86400 * 7 },
 	{ "webhook_inflight", CK_INT, O(webhook_inflight), 1, 1024 },
 	{ "webhook_max_backoff_s", CK_INT, O(webhook_max_backoff_s), 1, 86400 },
 	{ "demo_rate", CK_NUM, O(demo_rate), 0, 6000 },
@@ -80,6 +81,7 @@ void hub_config_defaults(struct hub_config *c)
 	c->http_body_max = 1 << 20;
 	c->replay_max = 10000;
 	c->retention_days = 90;
+	c->offline_grace_s = 120;
 	c->webhook_inflight = 16;
 	c->webhook_max_backoff_s = 300;
 	c->demo_rate = 2;

@@ -227,6 +227,7 @@ void router_session_up(struct hub_session *s)
 
 	s->next_agent = a->sessions;
 	a->sessions = s;
+	a->offline_since_ms = 0;	/* back within the grace period: keeps its work */
 	if (a->nconn++ == 0) {
 		a->status = PROTO_PRES_ONLINE;
 		router_presence_event(a);
@@ -246,6 +247,7 @@ void router_session_down(struct hub_session *s)
 	 * stay assigned; a reconnect picks them up). */
 	if (--a->nconn == 0) {
 		a->status = PROTO_PRES_OFFLINE;
+		a->offline_since_ms = time_now_ms();
 		if (!hub.stop)
 			router_presence_event(a);
 	}
@@ -869,6 +871,78 @@ int router_message(struct op_ctx *c)
 out:
 	json_decref(row);
 	return ret;
+}
+
+/* ---- agents gone offline with work ---- */
+
+static const char SQL_HOLDERS[] =
+	"SELECT DISTINCT assignee FROM conversations WHERE state = 'assigned' AND assignee IS NOT NULL";
+static const char SQL_UNASSIGN[] =
+	"UPDATE conversations SET state = 'queued', assignee = NULL, version = version + 1"
+	" WHERE n = ? AND state = 'assigned'";
+
+void router_offline_init(void)
+{
+	json_t *rows = hub_store_rows(hub.st, SQL_HOLDERS, ""), *r;
+	int64_t now = time_now_ms();
+	size_t i;
+
+	/* After a restart nobody is connected yet: the grace starts now. */
+	json_array_foreach(rows, i, r) {
+		struct hub_agent *a = hub_agent_get(json_string_value(json_object_get(r, "assignee")));
+		if (a && !a->nconn)
+			a->offline_since_ms = now;
+	}
+	json_decref(rows);
+}
+
+static void offline_requeue(struct hub_agent *a)
+{
+	json_t *rows = hub_store_rows(hub.st, SQL_ACTIVE, "s", a->id), *r;
+	struct hub_aud aud = { .all = true };
+	size_t i, k = 0;
+
+	if (!rows || hub_begin() < 0) {
+		json_decref(rows);
+		return;
+	}
+	json_array_foreach(rows, i, r) {
+		int64_t n = jint(r, "n");
+		struct hub_mark m;
+		hub_mark_get(&m);
+		if (hub_store_savepoint(hub.st) < 0)
+			break;
+		if (hub_store_exec(hub.st, SQL_UNASSIGN, "i", n) != 1 ||
+		    conv_event(PROTO_EV_CONV_QUEUED, n, CONV_VIEW_QUEUE, &aud, NULL, NULL, NULL) < 0) {
+			log_error("offline: c-%lld could not be requeued: %s", (long long)n, hub_store_errmsg(hub.st));
+			hub_store_rollback_to(hub.st);
+			hub_mark_undo(&m);
+			continue;
+		}
+		hub_store_release(hub.st);
+		k++;
+	}
+	json_decref(rows);
+	if (k) {
+		log_info("offline: %s away for over %d s; %zu conversation(s) back in the queue", a->id,
+			 hub.cfg.offline_grace_s, k);
+		router_presence_event(a);	/* its active list is empty now */
+	}
+}
+
+void router_offline_sweep(void)
+{
+	int64_t now = time_now_ms();
+
+	if (hub.cfg.offline_grace_s <= 0)
+		return;
+	for (size_t i = 0; i < AGENT_BUCKETS; i++)
+		for (struct hub_agent *a = agent_tab[i]; a; a = a->hnext)
+			if (!a->nconn && a->offline_since_ms &&
+			    now - a->offline_since_ms >= (int64_t)hub.cfg.offline_grace_s * 1000) {
+				a->offline_since_ms = 0;
+				offline_requeue(a);
+			}
 }
 
 /* ---- tokens changed by another process ---- */

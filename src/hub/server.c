@@ -647,6 +647,7 @@ static void server_tick_work(void)
 
 	session_tick();
 	policy_expire();
+	router_offline_sweep();
 	if (++ticks % 10 == 0)
 		policy_retention();
 	webhook_run();
@@ -712,6 +713,7 @@ int server_run(char *err, size_t errlen)
 	hub.stats = hub_stats_new();
 	hub_store_set_guard(hub.st, cw_guard);
 	router_revalidate();	/* the baseline of PRAGMA data_version */
+	router_offline_init();
 
 	/* BATOND_LWS_LOG=<lws level bits> lets an operator see lws itself. */
 	const char *lv = getenv("BATOND_LWS_LOG");

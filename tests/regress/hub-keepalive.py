@@ -42,7 +42,7 @@ def raw_ws(port, token):
 
 
 async def main(tap):
-    hub = hubc.Hub()
+    hub = hubc.Hub(config="offline_grace_s = 3\n")
     try:
         dead_t = hub.token("dead", "agent", "Dead")
         live_t = hub.token("live", "agent", "Live")
@@ -79,7 +79,37 @@ async def main(tap):
         r = await live.cmd("presence.set", {"status": "online"})
         tap.ok(r is not None and r["status"] == "ok", "an idle peer that answers pings is still connected")
         tap.ok(sup.closed is None, "the supervisor (idle, answering pings) is still connected")
+
+        # An agent gone offline with work: its conversations return to the queue
+        # after offline_grace_s (3 s here); one that comes back in time keeps them.
+        bot = hub.token("bot", "bot", "Bot")
+        st, b = hub.http("POST", "/v1/escalations", hubc.escalation("ka-1", hubc.customer("cu-k1", "o-k1")), bot)
+        c1 = b["conversation"]
+        st, b = hub.http("POST", "/v1/escalations", hubc.escalation("ka-2", hubc.customer("cu-k2", "o-k2")), bot)
+        c2 = b["conversation"]
+        r = await live.cmd("claim", {"conv": c1})
+        tap.ok(r and r["status"] == "ok", "live claims a conversation")
         await live.close()
+        back = await hubc.Peer(hub, live_t, "back").connect()
+        await asyncio.sleep(4.5)
+        tap.ok(hub.sql("SELECT assignee FROM conversations WHERE n = ?", (int(c1[2:]),))[0][0] == "live",
+               "an agent back within the grace period keeps its conversation")
+        mark = len(sup.frames)
+        await back.close()
+        t0 = time.time()
+        ev = await sup.wait(lambda f: f.get("type") == "event" and f.get("kind") == "conversation.queued"
+                            and f.get("conv") == c1, timeout=10, start=mark)
+        tap.ok(ev is not None and 2.5 <= time.time() - t0 <= 6,
+               "an agent offline past the grace period: its conversation is queued again (%.1f s)" % (time.time() - t0))
+        # after a restart, an agent that never returns loses its work after the grace period too
+        back = await hubc.Peer(hub, live_t, "back2").connect()
+        await back.cmd("claim", {"conv": c2})
+        await sup.close()
+        hub.stop()
+        hub.start()
+        sup = await hubc.Peer(hub, sup_t, "sup2").connect()
+        ev = await sup.event("conversation.queued", c2, timeout=10)
+        tap.ok(ev is not None, "after a restart, work of an agent who does not come back is queued again")
         await sup.close()
     finally:
         hub.stop()
