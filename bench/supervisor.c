@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +61,14 @@ static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* What curses wrote to the terminal (a file): its size. */
+static size_t term_bytes(FILE *f)
+{
+	struct stat sb;
+
+	return fstat(fileno(f), &sb) == 0 ? (size_t)sb.st_size : 0;
 }
 
 static void report(const char *what, int64_t *us, int64_t *cpu, size_t n)
@@ -337,7 +346,9 @@ int main(int argc, char **argv)
 
 	/* ---- console ---- */
 	struct app app = { 0 };
-	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	char tpath[160];
+	snprintf(tpath, sizeof(tpath), "%s/terminal.out", dir);
+	FILE *out = fopen(tpath, "w"), *in = fopen("/dev/null", "r");
 	SCREEN *scr = newterm("xterm-256color", out, in);
 	struct ui *ui = xcalloc(1, sizeof(*ui));
 
@@ -351,7 +362,10 @@ int main(int argc, char **argv)
 	ui_super_init(&ui->sup);
 	seed_model(app.model, &ui->sup, hs, ids);
 	ui->wsuper = newwin(40 - 3, 120, 0, 0);
+	size_t bytes0 = 0, bytes_tick = 0;
 	for (size_t i = 0; i < paints; i++) {
+		if (i == 1)
+			bytes0 = term_bytes(out);
 		ui->now = g_now + (int64_t)i * 1000;
 		t0 = time_mono_us();
 		c0 = cpu_us();
@@ -361,7 +375,10 @@ int main(int argc, char **argv)
 		us[i] = time_mono_us() - t0;
 		cpu[i] = cpu_us() - c0;
 	}
+	bytes_tick = paints > 1 ? (term_bytes(out) - bytes0) / (paints - 1) : 0;
 	report("console paint", us, cpu, paints);
+	printf("%-14s %zu bytes to the terminal a tick (the clock moved a second; the first paint: %zu)\n",
+	       "", bytes_tick, bytes0);
 	printf("%-14s model: %zu queued, %zu agents, %zu approvals, %zu agents with figures\n", "",
 	       app.model->nqueue, app.model->nagents, app.model->napprovals, ui->sup.nag);
 
@@ -370,6 +387,7 @@ int main(int argc, char **argv)
 	delscreen(scr);
 	fclose(out);
 	fclose(in);
+	unlink(tpath);
 	ui_super_free(&ui->sup);
 	free(ui->sup_rows);
 	free(ui);
