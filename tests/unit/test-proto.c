@@ -149,10 +149,42 @@ static struct {
 	uint64_t ops_missing;	/* ops with a "required for <op>" rejection */
 	uint64_t err_codes;
 	bool unknown_event, extra_fields;
+	uint64_t fields[BATON_ARRAY_LEN(all_types)];	/* per type: fields seen present */
 } cov;
+
+static size_t type_index(const struct proto_type *t)
+{
+	size_t k = 0;
+
+	while (k < BATON_ARRAY_LEN(all_types) && all_types[k] != t)
+		k++;
+	return k;
+}
+
+/* Marks every field present in obj and, through objects and arrays, below. */
+static void cover_fields(const struct proto_type *t, const void *obj)
+{
+	const struct proto_mask *m = obj;
+	size_t k = type_index(t);
+
+	if (k < BATON_ARRAY_LEN(all_types))
+		cov.fields[k] |= m->has;
+	for (unsigned i = 0; i < t->nfields; i++) {
+		const struct proto_field *f = &t->fields[i];
+		const char *p = (const char *)obj + f->offset;
+		if (f->kind == PK_OBJ && *(void *const *)p) {
+			cover_fields(f->sub, *(void *const *)p);
+		} else if (f->kind == PK_ARR) {
+			const struct { const char *v; size_t n; } *arr = (const void *)p;
+			for (size_t e = 0; e < arr->n; e++)
+				cover_fields(f->sub, arr->v + e * f->sub->size);
+		}
+	}
+}
 
 static void cover_frame(const struct proto_frame *f)
 {
+	cover_fields(proto_frame_payload_type(f->type), &f->u);
 	cov.frame_types |= UINT64_C(1) << f->type;
 	switch (f->type) {
 	case PROTO_FRAME_CMD:
@@ -269,6 +301,7 @@ out:
 
 static void cover_object(const struct proto_type *t, const void *o)
 {
+	cover_fields(t, o);
 	for (size_t i = 0; i < BATON_ARRAY_LEN(all_types); i++)
 		if (all_types[i] == t)
 			cov.object_types |= UINT64_C(1) << i;
@@ -532,6 +565,25 @@ static int check_all(const char *what, const char *const *table, uint64_t seen)
 		}
 	}
 	return missing;
+}
+
+/* Every field of every type is present in some ok fixture, so each one's
+ * decoding and encoding is exercised; a field added to proto.h without a
+ * fixture fails here. */
+static void test_fixture_field_coverage(void)
+{
+	int missing = 0;
+
+	for (size_t k = 0; k < BATON_ARRAY_LEN(all_types); k++) {
+		const struct proto_type *t = all_types[k];
+		for (unsigned i = 0; i < t->nfields; i++) {
+			if (!((cov.fields[k] >> i) & 1)) {
+				printf("#   no ok fixture has %s.%s\n", t->name, t->fields[i].name);
+				missing++;
+			}
+		}
+	}
+	CHECK_INT(missing, 0);
 }
 
 static void test_fixture_coverage(void)
@@ -1134,6 +1186,7 @@ static void test_frame_new_encodes(void)
 
 static const struct test tests[] = {
 	TEST(test_fixture_coverage),
+	TEST(test_fixture_field_coverage),
 	TEST(test_encode_presence_rules),
 	TEST(test_encode_frame_bytes),
 	TEST(test_encode_invalid_utf8),
