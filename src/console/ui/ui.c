@@ -310,6 +310,14 @@ void ui_show_help(struct ui *ui)
 		"  up/down      lines, then history     ctrl-p/n  history\n"
 		"  Esc          leave; the draft is kept, per conversation, even across restarts\n"
 		"  Tab          (: line) complete a command name\n");
+	sb_adds(&sb, "\nSupervisor screen (supervisors start on it)\n\n"
+		"  S            switch between it and the agent panes\n"
+		"  j/k          choose a pending approval\n"
+		"  a / d        approve / deny it (asks first, saying what happens)\n"
+		"  A / D        the same with a note for the agent (opens the : line)\n"
+		"  m, Enter     follow its conversation (monitor), in the agent panes\n"
+		"  PgDn/PgUp    scroll the agents; ! marks one idle on an assigned\n"
+		"               conversation longer than supervisor.idle_s\n");
 	sb_adds(&sb, "\nCommands (type : then the command; Tab completes)\n\n");
 	for (size_t i = 0; i < n; i++) {
 		char *k = keys_for(ui->keys, cmds[i].name);
