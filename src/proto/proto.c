@@ -913,12 +913,18 @@ const struct proto_event_info proto_event_table[] = {
 };
 _Static_assert(BATON_ARRAY_LEN(proto_event_table) == PROTO_EV_AGENT_PRESENCE + 1, "proto_event_table");
 
-/* The first field named in mask that obj does not have (present and not null). */
-static const char *missing_field(const struct proto_type *t, const struct proto_mask *m, uint64_t mask)
+/* The first field named in mask that obj does not have: absent, or null
+ * unless null_ok and the field may be null (PF_NULL). */
+static const char *missing_field(const struct proto_type *t, const struct proto_mask *m, uint64_t mask,
+				 bool null_ok)
 {
-	for (unsigned i = 0; i < t->nfields; i++)
-		if (((mask >> i) & 1) && (!((m->has >> i) & 1) || ((m->nul >> i) & 1)))
+	for (unsigned i = 0; i < t->nfields; i++) {
+		if (!((mask >> i) & 1))
+			continue;
+		bool nul = (m->nul >> i) & 1;
+		if (!((m->has >> i) & 1) || (nul && !(null_ok && (t->fields[i].flags & PF_NULL))))
 			return t->fields[i].name;
+	}
 	return NULL;
 }
 
@@ -977,7 +983,8 @@ static int check_cmd(const void *obj, const char *path, struct proto_err *err)
 		return -1;
 	}
 	const struct proto_op_info *op = &proto_op_table[c->op];
-	miss = missing_field(&proto_type_args, &a->m, op->required);
+	/* An op's arguments must carry a value: a null order or note is none. */
+	miss = missing_field(&proto_type_args, &a->m, op->required, false);
 	if (miss) {
 		err_set(err, PROTO_ERR_BAD_REQUEST, "%sargs.%s: required for %s (args: %s)", path, miss,
 			op->name, op->usage);
@@ -1046,7 +1053,10 @@ static int check_event(const void *obj, const char *path, struct proto_err *err)
 
 	if (e->kind == PROTO_UNKNOWN)
 		return 0;
-	miss = missing_field(&proto_type_body, &e->body->m, proto_event_table[e->kind].required);
+	/* An event's body must carry the kind's fields, but one that may be null
+	 * may be null here too: a transfer of a conversation nobody owned says
+	 * "from": null. */
+	miss = missing_field(&proto_type_body, &e->body->m, proto_event_table[e->kind].required, true);
 	if (miss) {
 		err_set(err, PROTO_ERR_BAD_REQUEST, "%sbody.%s: required for a %s event", path, miss,
 			proto_event_table[e->kind].name);
