@@ -17,7 +17,7 @@ PKGS       = ncursesw libwebsockets jansson libnotify sqlite3
 DEB_BUILD  = build-essential pkg-config libncurses-dev libwebsockets-dev libjansson-dev \
              libnotify-dev libsqlite3-dev
 DEB_TEST   = tmux curl python3 python3-websockets clang libclang-rt-14-dev man-db groff-base \
-             sqlite3 procps poppler-utils zbar-tools jq
+             sqlite3 procps poppler-utils zbar-tools jq openssl
 DEB_PKGS   = $(DEB_BUILD) $(DEB_TEST)
 
 WARN       = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

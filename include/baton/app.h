@@ -33,6 +33,7 @@ struct app_priv;
 #define APP_RUN_CONFIRMED   (1u << 0)	/* the agent said yes in the money dialog */
 #define APP_RUN_INTERACTIVE (1u << 1)	/* from the screen: money asks first, results go to ui_feedback */
 #define APP_RUN_HEADLESS    (1u << 2)	/* from -e: results printed as JSON lines */
+#define APP_FOLLOW          (1u << 3)	/* app->flags with --follow: events printed as JSON lines */
 
 struct app {
 	struct config *cfg;
@@ -57,6 +58,7 @@ struct app_opts {
 	const char *token;	/* the token itself (read from the token file; never logged) */
 	bool insecure;
 	const char *headless;	/* -e COMMANDS, or NULL for the screen */
+	bool follow;		/* --follow: no screen; print events until interrupted */
 	int timeout_s;		/* -e: give up waiting after this long (0: default 30) */
 	const char *db_path;	/* NULL: store_default_path() */
 };

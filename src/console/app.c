@@ -49,6 +49,7 @@ struct app_priv {
 	bool welcomed;		/* the hub said welcome on this connection */
 	bool caught_up;		/* snapshot or replay up to head applied */
 	bool was_connected;
+	bool follow_synced;	/* --follow printed its snapshot: resume with since from now on */
 
 	/* Headless. */
 	struct cmd_line hl;
@@ -482,6 +483,9 @@ static void headless_pump(struct app *app)
 	struct app_priv *p = app->priv;
 	char err[600];
 
+	/* A follower has no commands and no end: it stops on a signal. */
+	if (app->flags & APP_FOLLOW)
+		return;
 	while (!app->quit && !p->hl_wait[0] && p->hl_next < p->hl.n) {
 		const struct cmd_call *c = &p->hl.calls[p->hl_next];
 		if (!p->caught_up) {
@@ -535,6 +539,26 @@ static void headless_result(struct app *app, const struct proto_result *r, const
 
 /* ---- frames from the hub ---- */
 
+/* --follow: one JSON line per snapshot or event, in the control socket's
+ * subscription format (ctl_event_line), so scripts parse both alike. */
+static void follow_print(struct app *app, const struct proto_frame *f)
+{
+	json_t *j;
+	char *line;
+
+	if (!(app->flags & APP_FOLLOW))
+		return;
+	j = proto_frame_to_json(f);
+	line = ctl_event_line(j);
+	json_decref(j);
+	if (line) {
+		fputs(line, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+		free(line);
+	}
+}
+
 static void send_hello(struct app *app)
 {
 	struct proto_frame f;
@@ -543,6 +567,10 @@ static void send_hello(struct app *app)
 
 	if (app->model->last_seq > since)
 		since = app->model->last_seq;
+	/* A follower starts with the state as it is now (a snapshot), whatever
+	 * the local store saw before; after that it resumes without a gap. */
+	if ((app->flags & APP_FOLLOW) && !app->priv->follow_synced)
+		since = 0;
 	memset(&f, 0, sizeof f);
 	f.type = PROTO_FRAME_HELLO;
 	f.u.hello.v = PROTO_VERSION;
@@ -773,6 +801,8 @@ static void on_text(void *user, const char *buf, size_t len)
 	switch (f->type) {
 	case PROTO_FRAME_SNAPSHOT:
 		model_apply_frame(app->model, f, now, err, sizeof err);
+		follow_print(app, f);
+		p->follow_synced = true;
 		p->caught_up = true;
 		if (app->ui)
 			ui_invalidate(app->ui);
@@ -790,6 +820,7 @@ static void on_text(void *user, const char *buf, size_t len)
 			link_timer(app->link, REPLAY_QUIET_MS);
 		if (live)
 			notify_event(app, &f->u.event);
+		follow_print(app, f);
 		if (p->ctl) {
 			json_t *j = proto_frame_to_json(f);
 			ctl_publish(p->ctl, j);
@@ -995,7 +1026,12 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 	p->insecure = o->insecure;
 	app->model = model_new(hist > 0 ? (size_t)hist : 0);
 	snprintf(app->model->url, sizeof app->model->url, "%s", o->url);
-	if (o->headless) {
+	if (o->follow) {
+		/* Headless without commands; never gives up on the hub (the link
+		 * keeps reconnecting with backoff) and resumes without a gap. */
+		app->flags |= APP_RUN_HEADLESS | APP_FOLLOW;
+		p->hl_deadline = INT64_MAX;
+	} else if (o->headless) {
 		app->flags |= APP_RUN_HEADLESS;
 		if (cmd_parse(o->headless, &p->hl, err, errlen) < 0)
 			return -1;
@@ -1035,7 +1071,7 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 	memset(&lo, 0, sizeof lo);
 	lo.url = o->url;
 	lo.insecure = o->insecure;
-	lo.adopt_stdin = !o->headless;
+	lo.adopt_stdin = !(app->flags & APP_RUN_HEADLESS);
 	memset(&cb, 0, sizeof cb);
 	cb.user = app;
 	cb.on_text = on_text;
@@ -1049,7 +1085,7 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 	if (!app->link)
 		return -1;
 	macro_console_open(app, NULL);
-	if (!o->headless) {
+	if (!(app->flags & APP_RUN_HEADLESS)) {
 		app->ui = ui_new(app, err, errlen);
 		if (!app->ui)
 			return -1;
@@ -1061,7 +1097,7 @@ int app_open(struct app *app, const struct app_opts *o, char *err, size_t errlen
 		return -1;
 	/* A conversation that was selected last time is not remembered; pick
 	 * the first of mine so the screen is useful at once. */
-	if (!o->headless && app->model->nmine)
+	if (!(app->flags & APP_RUN_HEADLESS) && app->model->nmine)
 		app_select(app, app->model->mine[0]->id);
 	return 0;
 }

@@ -45,6 +45,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: baton [OPTIONS]\n"
 		"       baton [OPTIONS] -e 'COMMAND; COMMAND…'\n"
+		"       baton [OPTIONS] --follow\n"
+		"       baton :COMMAND…\n"
 		"       baton :COMMAND [ARG]…   (to the console already running)\n"
 		"\n"
 		"The console for taking over conversations a chatbot escalates.\n"
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 		"  --db FILE           the local store (default ~/.local/share/baton/baton.db)\n"
 		"  -e, --exec CMDS     run commands without the screen; one JSON line per result\n"
 		"  --timeout SECONDS   with -e: stop waiting for the hub after this long (30)\n"
+		"  --follow            print the snapshot, then every event, as JSON lines until\n"
+		"                      interrupted (reconnects and resumes without a gap)\n"
 		"  --help-config       list the config file's options\n"
 		"  -h, --help          this text\n"
 		"  -V, --version       the version\n"
@@ -245,7 +249,7 @@ out:
 	return tok;
 }
 
-enum { OPT_URL = 256, OPT_TOKEN_FILE, OPT_TOKEN, OPT_INSECURE, OPT_CONFIG, OPT_DB, OPT_TIMEOUT,
+enum { OPT_URL = 256, OPT_TOKEN_FILE, OPT_TOKEN, OPT_INSECURE, OPT_CONFIG, OPT_DB, OPT_TIMEOUT, OPT_FOLLOW,
        OPT_HELP_CONFIG, OPT_MAN_FRAGMENT };
 
 int main(int argc, char **argv)
@@ -258,6 +262,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "exec", required_argument, NULL, 'e' },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
 		{ "man-fragment", required_argument, NULL, OPT_MAN_FRAGMENT },
@@ -266,7 +271,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *url = NULL, *token_file = NULL, *config_file = NULL, *db = NULL, *exec = NULL;
-	bool insecure = false;
+	bool insecure = false, follow = false;
 	int timeout_s = 0, c, rc = 2;
 	struct config *cfg = NULL;
 	char err[600] = "", *warnings = NULL, *cfgpath = NULL, *token = NULL, *deftok = NULL;
@@ -295,6 +300,7 @@ int main(int argc, char **argv)
 		case OPT_CONFIG: config_file = optarg; break;
 		case OPT_DB: db = optarg; break;
 		case 'e': exec = optarg; break;
+		case OPT_FOLLOW: follow = true; break;
 		case OPT_TIMEOUT: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -321,6 +327,11 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "baton: unexpected argument \"%s\"; to run commands use -e 'CMD; CMD'\n",
 			argv[optind]);
+		return 2;
+	}
+
+	if (follow && exec) {
+		fprintf(stderr, "baton: --follow and -e do not go together; run them as two processes\n");
 		return 2;
 	}
 
@@ -359,7 +370,7 @@ int main(int argc, char **argv)
 		}
 		log_init("baton", log_level_parse(config_get_str(cfg, "log_level")));
 		log_set_fd(logfd);
-	} else if (!exec) {
+	} else if (!exec && !follow) {
 		log_init("baton", LOG_OFF);
 	}
 
@@ -382,6 +393,7 @@ int main(int argc, char **argv)
 	o.token = token;
 	o.insecure = config_get_bool(cfg, "insecure");
 	o.headless = exec;
+	o.follow = follow;
 	o.timeout_s = timeout_s;
 	o.db_path = db;
 	if (app_open(&app, &o, err, sizeof err) < 0) {
@@ -389,7 +401,7 @@ int main(int argc, char **argv)
 		say_error(err);
 		goto out;
 	}
-	if (app.store_error[0] && exec)
+	if (app.store_error[0] && (exec || follow))
 		say_error(app.store_error);
 	rc = app_loop(&app);
 	app_close(&app);
