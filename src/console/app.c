@@ -979,11 +979,17 @@ static void on_pass_end(void *user)
 static int ctl_run(void *ctx, const char *cmdline, json_t **result, char *err, size_t errlen)
 {
 	struct app *app = ctx;
-	int rc = app_run(app, cmdline, APP_RUN_INTERACTIVE, err, errlen);
 	const struct model_result *r = model_result_last(app->model);
+	char before[PROTO_CMD_ID_MAX + 1];
+	int rc;
 
+	/* Only a result this command line made is its answer: a local command
+	 * (open, theme, help…) leaves the last one from earlier in place. */
+	snprintf(before, sizeof before, "%s", r ? r->cmd_id : "");
+	rc = app_run(app, cmdline, APP_RUN_INTERACTIVE, err, errlen);
+	r = model_result_last(app->model);
 	*result = NULL;
-	if (rc == 0 && r && r->cmd_id[0])
+	if (rc == 0 && r && r->cmd_id[0] && strcmp(r->cmd_id, before) != 0)
 		*result = json_pack("{s:s,s:s}", "cmd_id", r->cmd_id, "text", r->text);
 	return rc;
 }
