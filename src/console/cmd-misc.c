@@ -166,9 +166,16 @@ int cmd_help(struct app *app, const struct cmd_call *call, unsigned flags, char 
 int cmd_quit(struct app *app, const struct cmd_call *call, unsigned flags, char *err, size_t errlen)
 {
 	(void)call;
-	(void)flags;
 	(void)err;
 	(void)errlen;
+	/* However quit was asked for (key, : line, macro, control socket),
+	 * unsent drafts make the screen ask first; they are kept either way. */
+	if (app->ui && (flags & APP_RUN_INTERACTIVE) && !(flags & APP_RUN_CONFIRMED) &&
+	    app_has_drafts(app)) {
+		ui_confirm(app->ui, "Quit?", "Some conversations have unsent drafts. They are kept and "
+			   "come back when you start baton again. Quit now?", "quit");
+		return 1;
+	}
 	app_quit(app, 0);
 	return 0;
 }
