@@ -18,7 +18,8 @@
  * request in flight per connection. Per target (hl_target_run):
  *   1. start it, wait for it to listen, read its idle VmRSS;
  *   2. open --idle agent streams (hello → welcome), read VmRSS again: the
- *      difference per stream is the cost of an idle agent; close them;
+ *      difference per stream is the cost of an idle agent; close them
+ *      (or keep them through the load: --keep-idle);
  *   3. open --agents streams, POST one escalation per agent, each agent
  *      claims its own conversation (so the hub routes for real);
  *   4. warm up, then two measured phases of --seconds each: customer
@@ -26,7 +27,9 @@
  *      takes them with --inflight requests outstanding. Each message text
  *      carries its sequence number, the agent it is for and the send time,
  *      so the receiving agent measures POST → receipt latency and we see
- *      loss, duplicates and misrouting;
+ *      loss, duplicates and misrouting. /proc gives its CPU time, its RSS
+ *      (peak, and what it kept per message) and, from /proc/stat, how much
+ *      of both CPUs other processes took meanwhile;
  *   5. stop it (SIGTERM) and, for the hub, count the messages in its store.
  * Then one table: every figure per target, the hub's ratios to the
  * baselines, and the goal beside each.
@@ -35,7 +38,6 @@
  * cap; only 127.0.0.1; children die with us (SIGINT/SIGTERM, atexit, and
  * PR_SET_PDEATHSIG if we are killed outright).
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
