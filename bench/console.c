@@ -123,7 +123,7 @@ struct bc_results {
 	char paint_why[200], wee_paint_why[200];
 
 	double lat_p50, lat_p99, lat_max, hub_p50, hub_p99, q_p50, q_hub_p50;
-	double tmpfs_q_p50, tmpfs_p50, tmpfs_p99;
+	double tmpfs_q_p50, tmpfs_p50, tmpfs_p99, own_p50, own_p99, q_own_p50, tmpfs_own_p50;
 	long lat_n, lat_missing, lat_sent, hub_n, hub_sent, post_errors, late_posts;
 	double con_cpu_ms_per_msg, con_bytes_per_msg, con_rss_load_mb;
 	char lat_why[200];
@@ -1432,6 +1432,9 @@ struct bc_net {
 	double *con_lat;
 	size_t con_n;
 	bool *seen;
+	int64_t *con_at;		/* [per_conv] when the console's screen showed it */
+	int64_t *shadow_at;		/* [per_conv] when the shadow session got it */
+	bool shadow_ready;		/* the shadow (ws[0], ana's second session) is welcomed */
 	size_t vis_scan;		/* visible text already searched */
 };
 
@@ -1623,7 +1626,9 @@ static void bc_ws_message(struct bc_net *n, struct bc_conn *c, const char *p, si
 
 	if (!type)
 		goto out;
-	if (strcmp(type, "welcome") == 0) {
+	if (strcmp(type, "welcome") == 0 && c->idx == 0) {
+		n->shadow_ready = true;	/* ana's conversation is the console's */
+	} else if (strcmp(type, "welcome") == 0) {
 		char cmd[256];
 		bc_fmt(cmd, sizeof(cmd), "{\"type\":\"cmd\",\"cmd_id\":\"bench-claim-%d\",\"op\":\"claim\","
 		       "\"args\":{\"conv\":\"%s\"}}", c->idx, n->convs[c->idx]);
@@ -1644,7 +1649,12 @@ static void bc_ws_message(struct bc_net *n, struct bc_conn *c, const char *p, si
 		json_t *m = json_object_get(json_object_get(j, "body"), "message");
 		const char *text = json_string_value(json_object_get(m, "text"));
 		int run, a, k;
-		if (text && sscanf(text, "z%d-%d-%d", &run, &a, &k) == 3 && run == n->run &&
+		char tok[11];
+		if (c->idx == 0 && text && n->tok && n->shadow_at &&
+		    sscanf(text, "%10s is message %d", tok, &k) == 2 && k >= 0 && k < n->per_conv &&
+		    strcmp(tok, n->tok[k]) == 0 && !n->shadow_at[k])
+			n->shadow_at[k] = now;
+		else if (text && sscanf(text, "z%d-%d-%d", &run, &a, &k) == 3 && run == n->run &&
 		    a == c->idx && a < n->nactive && k >= 0 && k < n->per_conv && n->sent &&
 		    n->sent[(size_t)a * (size_t)n->per_conv + (size_t)k] &&
 		    n->hub_n < (size_t)n->nactive * (size_t)n->per_conv)
@@ -1839,6 +1849,7 @@ static void bc_scan_console(struct bc_net *n, struct bc_term *t, int64_t now)
 			continue;
 		if (memmem(t->vis.buf + from, t->vis.len - from, n->tok[k], 10)) {
 			n->seen[k] = true;
+			n->con_at[k] = now;
 			n->con_lat[n->con_n++] = (double)(now - n->sent[k]) / 1000.0;
 		}
 	}
@@ -1859,7 +1870,7 @@ static void bc_net_poll(struct bc_net *n, struct bc_term *t, int timeout_ms)
 	}
 	for (int i = 0; i < n->nagents + BC_POOL + BC_CPOOL && np < (int)BATON_ARRAY_LEN(p); i++) {
 		struct bc_conn *c = i < n->nagents ? &n->ws[i] : &n->pool[i - n->nagents];
-		if (i == 0 || c->state == BC_C_DEAD || c->fd < 0)
+		if (c->state == BC_C_DEAD || c->fd < 0)
 			continue;
 		p[np].fd = c->fd;
 		p[np].events = POLLIN | (c->state == BC_C_CONNECTING || c->out.len > c->out_off ?
@@ -2209,6 +2220,8 @@ static void bc_net_free(struct bc_net *n)
 	free(n->tok);
 	free(n->con_lat);
 	free(n->seen);
+	free(n->con_at);
+	free(n->shadow_at);
 }
 
 /* Random lowercase tokens without a letter twice in a row (ncurses could
@@ -2230,6 +2243,8 @@ static void bc_make_tokens(struct bc_net *n)
 /* What one measured run of (d) found. */
 struct bc_lat {
 	double p50, p99, max, hub_p50, hub_p99;
+	double own_p50, own_p99;	/* console minus ana's shadow session, per message */
+	long own_n;
 	long seen, sent, hub_seen, hub_sent, posted, errors, late, clate;
 	double cpu_ms_per_msg, bytes_per_msg, rss_mb;
 };
@@ -2256,6 +2271,8 @@ static void bc_load_run(struct bc_net *n, struct bc_term *t, int nactive, int se
 	free(n->tok);
 	free(n->con_lat);
 	free(n->seen);
+	free(n->con_at);
+	free(n->shadow_at);
 	n->run++;
 	n->nactive = nactive;
 	n->per_conv = bc_opt.rate * seconds;
@@ -2272,6 +2289,8 @@ static void bc_load_run(struct bc_net *n, struct bc_term *t, int nactive, int se
 	n->con_lat = xcalloc((size_t)n->per_conv, sizeof(double));
 	n->con_n = 0;
 	n->seen = xcalloc((size_t)n->per_conv, sizeof(bool));
+	n->con_at = xcalloc((size_t)n->per_conv, sizeof(int64_t));
+	n->shadow_at = xcalloc((size_t)n->per_conv, sizeof(int64_t));
 	n->posted = n->post_errors = n->late = n->clate = 0;
 	bc_make_tokens(n);
 
@@ -2318,6 +2337,20 @@ static void bc_load_run(struct bc_net *n, struct bc_term *t, int nactive, int se
 		out->hub_p50 = bc_pct(n->hub_lat, n->hub_n, 0.5);
 		out->hub_p99 = bc_pct(n->hub_lat, n->hub_n, 0.99);
 	}
+	out->own_p50 = out->own_p99 = -1;
+	{
+		double *own = xcalloc((size_t)n->per_conv, sizeof(double));
+		size_t no = 0;
+		for (int k = 0; k < n->per_conv; k++)
+			if (n->con_at[k] && n->shadow_at[k])
+				own[no++] = (double)(n->con_at[k] - n->shadow_at[k]) / 1000.0;
+		out->own_n = (long)no;
+		if (no) {
+			out->own_p50 = bc_pct(own, no, 0.5);
+			out->own_p99 = bc_pct(own, no, 0.99);
+		}
+		free(own);
+	}
 }
 
 static void bc_lat_print(const char *what, const struct bc_lat *l)
@@ -2329,6 +2362,10 @@ static void bc_lat_print(const char *what, const struct bc_lat *l)
 	       l->posted, l->errors, l->late, l->clate);
 	printf("      console: %.2f ms CPU and %.0f terminal bytes per message, RSS %.1f MB\n",
 	       l->cpu_ms_per_msg, l->bytes_per_msg, l->rss_mb);
+	if (l->own_n)
+		printf("      the console's own share (its pty read minus the same message's arrival at a "
+		       "second session of the same agent): p50 %.2f ms, p99 %.2f ms over %ld messages\n",
+		       l->own_p50, l->own_p99, l->own_n);
 }
 
 static void bc_load_phase(struct bc_net *n, struct bc_term *t)
@@ -2337,6 +2374,16 @@ static void bc_load_phase(struct bc_net *n, struct bc_term *t)
 
 	for (int s = 0; s < BC_POOL + BC_CPOOL; s++)
 		bc_http_open(n, &n->pool[s], s);
+	/* A second session of the console's agent (a bare client): the hub
+	 * sends it each of the console's messages at the same moment, so the
+	 * difference per message is the console's own time. */
+	bc_ws_open(n, 0);
+	int64_t deadline = time_mono_us() + 5000000;
+	while (!n->shadow_ready && !bc_stop && time_mono_us() < deadline)
+		bc_net_poll(n, t, 5);
+	if (!n->shadow_ready)
+		printf("  (d) no second session for the console's agent: %s\n",
+		       n->fail[0] ? n->fail : "no welcome in 5 s");
 	for (int i = 0; i < 100; i++)
 		bc_net_poll(n, t, 5);
 
@@ -2346,6 +2393,7 @@ static void bc_load_phase(struct bc_net *n, struct bc_term *t)
 	bc_lat_print("quiet, 2 conversations", &quiet);
 	bc_res.q_p50 = quiet.p50;
 	bc_res.q_hub_p50 = quiet.hub_p50;
+	bc_res.q_own_p50 = quiet.own_p50;
 	if (bc_stop)
 		return;
 
@@ -2356,6 +2404,8 @@ static void bc_load_phase(struct bc_net *n, struct bc_term *t)
 	bc_res.lat_max = load.max;
 	bc_res.hub_p50 = load.hub_p50;
 	bc_res.hub_p99 = load.hub_p99;
+	bc_res.own_p50 = load.own_p50;
+	bc_res.own_p99 = load.own_p99;
 	bc_res.lat_sent = load.sent;
 	bc_res.lat_n = load.seen;
 	bc_res.lat_missing = load.sent - load.seen;
@@ -2407,6 +2457,7 @@ static void bc_tmpfs_diagnostic(struct bc_net *n, struct bc_term *t, const char 
 	bc_res.tmpfs_q_p50 = q.p50;
 	bc_res.tmpfs_p50 = l.p50;
 	bc_res.tmpfs_p99 = l.p99;
+	bc_res.tmpfs_own_p50 = l.own_p50;
 	bc_term_stop(t);
 	nftw(bc_shm, bc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	bc_shm[0] = '\0';
@@ -2673,12 +2724,19 @@ static void bc_print_table(void)
 	if (r->q_hub_p50 >= 0)
 		bc_fmt(p + strlen(p), sizeof(p) - strlen(p), " (bare WS agent)");
 	bc_row("(d) the same, hub otherwise idle, p50", b, p, "", "-");
+	if (r->own_p50 >= 0) {
+		char v[64];
+		bc_fmt(v, sizeof(v), "%.2f / %.2f ms", r->own_p50, r->own_p99);
+		bc_row("(d) console's own share, p50/p99 (paired)", v, "", "", "-");
+	}
 	if (r->tmpfs_p50 >= 0) {
 		char v[64];
 		bc_fmt(v, sizeof(v), "%.2f / %.2f ms", r->tmpfs_p50, r->tmpfs_p99);
 		bc_row("(d) diag.: console store on tmpfs, p50/p99", v, "", "", "-");
 		bc_cell(b, sizeof(b), r->tmpfs_q_p50, "ms", NULL);
 		bc_row("(d) diag.: tmpfs, hub otherwise idle, p50", b, "", "", "-");
+		bc_cell(b, sizeof(b), r->tmpfs_own_p50, "ms", NULL);
+		bc_row("(d) diag.: tmpfs, console's own share, p50", b, "", "", "-");
 	}
 	if (r->lat_missing > 0)
 		printf("  note: %ld of the console's %ld messages were not found on its screen\n",
@@ -2815,6 +2873,7 @@ int main(int argc, char **argv)
 	bc_res.lat_p50 = bc_res.lat_p99 = bc_res.lat_max = bc_res.hub_p50 = bc_res.hub_p99 = -1;
 	bc_res.q_p50 = bc_res.q_hub_p50 = -1;
 	bc_res.tmpfs_q_p50 = bc_res.tmpfs_p50 = bc_res.tmpfs_p99 = -1;
+	bc_res.own_p50 = bc_res.own_p99 = bc_res.q_own_p50 = bc_res.tmpfs_own_p50 = -1;
 	bc_res.msg_len = strlen(BC_MSG_TEXT);
 	if (bc_args(argc, argv) < 0)
 		return 2;
