@@ -58,7 +58,13 @@ async def main(tap):
         sent = {p.name: [] for p in peers}
         stop = asyncio.Event()
         tasks = [asyncio.ensure_future(burst(p, c, sent[p.name], stop)) for p, c in zip(peers, convs)]
-        await asyncio.sleep(random.uniform(0.6, 1.0))
+        # Kill once answers are flowing (slow builds take longer to get there),
+        # at a random moment within the burst.
+        for _ in range(400):
+            if sum(1 for p in peers for cid, r in p.results.items() if "-b" in cid and r["status"] == "ok") >= 20:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(random.uniform(0.1, 0.4))
         hub.kill9()
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
