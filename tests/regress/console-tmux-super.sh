@@ -7,7 +7,8 @@
 #   - approve: the agent asks for 30% (over the cap), the supervisor sees
 #     the request with the customer's tier, order and past discounts and
 #     returns, approves it with `a` (a confirm), the agent sees the code;
-#   - deny: D opens ":deny ID " for a note, the agent sees it;
+#   - deny: D opens ":deny ID " for a note, Enter asks first, the agent
+#     sees the note;
 #   - expiry (approval_ttl_s = 25): the agent is told it expired;
 #   - monitor and note: the supervisor follows the conversation read-only
 #     and writes a note; the agent sees it; the bot's webhooks never carry
@@ -172,6 +173,8 @@ keys_to sam D
 check "D opens the : line for a note" wait_on sam ":deny ap-"
 typed_to sam "offer 15% instead"
 keys_to sam Enter
+check "the typed :deny asks first, with the note" wait_on sam 'Your note for the agent: "offer 15% instead"'
+keys_to sam y
 check "ana sees the denial with sam's note" wait_on ana 'sam denied the discount 25%: "offer 15% instead"' 10
 
 # ---- expiry ----

@@ -218,6 +218,9 @@ static void fixture_close(struct fixture *fx)
 	delscreen(fx->scr);
 	fclose(fx->out);
 	fclose(fx->in);
+	free(fx->ui->ov_title);
+	free(fx->ui->ov_text);
+	free(fx->ui->ov_cmd);
 	ui_super_free(&fx->ui->sup);
 	free(fx->ui->sup_rows);
 	free(fx->ui->clines);
@@ -468,8 +471,38 @@ static void test_agent_side(void)
 	fixture_close(&fx);
 }
 
+/* A typed :approve / :deny of a pending approval asks first, saying what
+ * happens and the note; anything else runs as typed. */
+static void test_confirm(void)
+{
+	struct fixture fx;
+
+	fixture_open(&fx, 30, 120);
+	seed_supervisor(fx.app.model, &fx.ui->sup);
+	CHECK(view_super_confirm(fx.ui, "  approve ap-1 loyal customer, twice late"));
+	CHECK_INT(fx.ui->ov, UI_OV_CONFIRM);
+	CHECK_STR(fx.ui->ov_cmd, "  approve ap-1 loyal customer, twice late");
+	CHECK(fx.ui->ov_text && strstr(fx.ui->ov_text, "Approve a 30% discount for Zoë Ünal on o-1001, asked by ana"));
+	CHECK(fx.ui->ov_text && strstr(fx.ui->ov_text, "Your note for the agent: \"loyal customer, twice late\""));
+	CHECK(view_super_confirm(fx.ui, "deny ap-1"));
+	CHECK(fx.ui->ov_text && strstr(fx.ui->ov_text, "The agent is told it was denied."));
+	/* Not pending, unknown, a list, another command: not intercepted. */
+	CHECK(!view_super_confirm(fx.ui, "approve ap-9"));
+	CHECK(!view_super_confirm(fx.ui, "approve ap-1; deny ap-1"));
+	CHECK(!view_super_confirm(fx.ui, "approved ap-1"));
+	CHECK(!view_super_confirm(fx.ui, "monitor c-7"));
+	CHECK(!view_super_confirm(fx.ui, "approve"));
+	fixture_close(&fx);
+	/* An agent's line goes to the hub, which refuses it in words. */
+	fixture_open(&fx, 10, 120);
+	seed_agent(fx.app.model);
+	CHECK(!view_super_confirm(fx.ui, "approve ap-1"));
+	fixture_close(&fx);
+}
+
 static const struct test tests[] = {
 	TEST(test_sparkline), TEST(test_apply), TEST(test_rows), TEST(test_screen), TEST(test_agent_side),
+	TEST(test_confirm),
 };
 
 int main(void)

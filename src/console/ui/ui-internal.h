@@ -231,6 +231,9 @@ void ui_editor_draw(struct ui *ui, struct ui_editor *e, WINDOW *w, int y, int ro
 void view_super_draw(struct ui *ui);
 /* A key on the supervisor screen; false if it is not one of its own. */
 bool view_super_key(struct ui *ui, int key);
+/* A supervisor's typed ":approve ID [NOTE]" / ":deny ID [NOTE]" of a
+ * pending approval: asks first (true), then runs the line on yes. */
+bool view_super_confirm(struct ui *ui, const char *line);
 /* Rebuilds ui->sup_rows (presence and figures merged, flagged first). */
 size_t ui_super_rows(struct ui *ui, int64_t now);
 /* Pending approvals in the model's order; fills out[0..max). */

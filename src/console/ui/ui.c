@@ -683,7 +683,7 @@ static void ui_editor_keys(struct ui *ui, int key)
 			ui_editor_set(e, NULL);
 			ui->mode = UI_MODE_NORMAL;
 			ui->dirty |= UI_D_LAYOUT;
-			if (*line)
+			if (*line && !view_super_confirm(ui, line))
 				ui_run(ui, line, 0);
 			free(line);
 		}

@@ -446,7 +446,9 @@ static const struct model_approval *vs_selected(struct ui *ui)
 	return ap[ui->sup_sel];
 }
 
-static void vs_decide(struct ui *ui, const struct model_approval *ma, bool approve)
+/* Asks before approving or denying; on yes the ui runs cmdline. */
+static void vs_decide(struct ui *ui, const struct model_approval *ma, bool approve, const char *note,
+		      const char *cmdline)
 {
 	const struct proto_approval *a = ma->a;
 	const struct proto_approval_ctx *c = ui_super_ctx(&ui->sup, a->id);
@@ -464,10 +466,51 @@ static void vs_decide(struct ui *ui, const struct model_approval *ma, bool appro
 		sb_addf(&sb, " (\"%s\")", a->params->reason);
 	sb_adds(&sb, approve ? ". The coupon is issued at once and the agent sees its code." :
 		". The agent is told it was denied.");
-	sb_adds(&sb, " A/D instead adds a note for the agent.");
+	if (note && *note)
+		sb_addf(&sb, " Your note for the agent: \"%s\".", note);
+	else
+		sb_adds(&sb, " A/D instead adds a note for the agent.");
 	snprintf(cmd, sizeof(cmd), "%s %s", approve ? "approve" : "deny", a->id);
-	ui_confirm(ui, title, sb_str(&sb), cmd);
+	ui_confirm(ui, title, sb_str(&sb), cmdline ? cmdline : cmd);
 	sb_free(&sb);
+}
+
+bool view_super_confirm(struct ui *ui, const char *line)
+{
+	const struct model *m = ui_model(ui);
+	const struct model_approval *ma;
+	char verb[16], id[MODEL_ID_MAX + 1];
+	const char *p = line;
+	size_t n;
+	bool approve;
+
+	/* One command typed on the : line; a ';' list runs as typed. */
+	if (!m->me || m->me->role != PROTO_ROLE_SUPERVISOR || strchr(line, ';'))
+		return false;
+	p += strspn(p, " \t");
+	n = strcspn(p, " \t");
+	if (n >= sizeof(verb))
+		return false;
+	memcpy(verb, p, n);
+	verb[n] = '\0';
+	if (strcmp(verb, "approve") != 0 && strcmp(verb, "deny") != 0)
+		return false;
+	approve = verb[0] == 'a';
+	p += n;
+	p += strspn(p, " \t");
+	n = strcspn(p, " \t");
+	if (!n || n >= sizeof(id))
+		return false;
+	memcpy(id, p, n);
+	id[n] = '\0';
+	p += n;
+	p += strspn(p, " \t");
+	/* Unknown or no longer pending: the hub answers, in words. */
+	ma = model_approval_find(m, id);
+	if (!ma || !ma->a || ma->a->state != PROTO_APPR_PENDING)
+		return false;
+	vs_decide(ui, ma, approve, p, line);
+	return true;
 }
 
 bool view_super_key(struct ui *ui, int key)
@@ -492,7 +535,7 @@ bool view_super_key(struct ui *ui, int key)
 			return true;
 		}
 		if (key == 'a' || key == 'd') {
-			vs_decide(ui, ma, key == 'a');
+			vs_decide(ui, ma, key == 'a', NULL, NULL);
 			return true;
 		}
 		if (key == 'A' || key == 'D') {
