@@ -2244,6 +2244,7 @@ static void bc_make_tokens(struct bc_net *n)
 struct bc_lat {
 	double p50, p99, max, hub_p50, hub_p99;
 	double own_p50, own_p99;	/* console minus ana's shadow session, per message */
+	double sh_p50, sh_p99;		/* POST -> the shadow session */
 	long own_n;
 	long seen, sent, hub_seen, hub_sent, posted, errors, late, clate;
 	double cpu_ms_per_msg, bytes_per_msg, rss_mb;
@@ -2337,19 +2338,28 @@ static void bc_load_run(struct bc_net *n, struct bc_term *t, int nactive, int se
 		out->hub_p50 = bc_pct(n->hub_lat, n->hub_n, 0.5);
 		out->hub_p99 = bc_pct(n->hub_lat, n->hub_n, 0.99);
 	}
-	out->own_p50 = out->own_p99 = -1;
+	out->own_p50 = out->own_p99 = out->sh_p50 = out->sh_p99 = -1;
 	{
 		double *own = xcalloc((size_t)n->per_conv, sizeof(double));
-		size_t no = 0;
-		for (int k = 0; k < n->per_conv; k++)
+		double *sh = xcalloc((size_t)n->per_conv, sizeof(double));
+		size_t no = 0, ns = 0;
+		for (int k = 0; k < n->per_conv; k++) {
 			if (n->con_at[k] && n->shadow_at[k])
 				own[no++] = (double)(n->con_at[k] - n->shadow_at[k]) / 1000.0;
+			if (n->shadow_at[k] && n->sent[k])
+				sh[ns++] = (double)(n->shadow_at[k] - n->sent[k]) / 1000.0;
+		}
 		out->own_n = (long)no;
 		if (no) {
 			out->own_p50 = bc_pct(own, no, 0.5);
 			out->own_p99 = bc_pct(own, no, 0.99);
 		}
+		if (ns) {
+			out->sh_p50 = bc_pct(sh, ns, 0.5);
+			out->sh_p99 = bc_pct(sh, ns, 0.99);
+		}
 		free(own);
+		free(sh);
 	}
 }
 
@@ -2364,8 +2374,9 @@ static void bc_lat_print(const char *what, const struct bc_lat *l)
 	       l->cpu_ms_per_msg, l->bytes_per_msg, l->rss_mb);
 	if (l->own_n)
 		printf("      the console's own share (its pty read minus the same message's arrival at a "
-		       "second session of the same agent): p50 %.2f ms, p99 %.2f ms over %ld messages\n",
-		       l->own_p50, l->own_p99, l->own_n);
+		       "second session of the same agent): p50 %.2f ms, p99 %.2f ms over %ld messages; "
+		       "POST -> that second session: p50 %.2f ms, p99 %.2f ms\n", l->own_p50, l->own_p99,
+		       l->own_n, l->sh_p50, l->sh_p99);
 }
 
 static void bc_load_phase(struct bc_net *n, struct bc_term *t)
