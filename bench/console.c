@@ -124,6 +124,7 @@ struct bc_results {
 
 	double lat_p50, lat_p99, lat_max, hub_p50, hub_p99, q_p50, q_hub_p50;
 	double tmpfs_q_p50, tmpfs_p50, tmpfs_p99, own_p50, own_p99, q_own_p50, tmpfs_own_p50;
+	long own_n, tmpfs_own_n;	/* the paired figures can be a little below 0 */
 	long lat_n, lat_missing, lat_sent, hub_n, hub_sent, post_errors, late_posts;
 	double con_cpu_ms_per_msg, con_bytes_per_msg, con_rss_load_mb;
 	char lat_why[200];
@@ -2417,6 +2418,7 @@ static void bc_load_phase(struct bc_net *n, struct bc_term *t)
 	bc_res.hub_p99 = load.hub_p99;
 	bc_res.own_p50 = load.own_p50;
 	bc_res.own_p99 = load.own_p99;
+	bc_res.own_n = load.own_n;
 	bc_res.lat_sent = load.sent;
 	bc_res.lat_n = load.seen;
 	bc_res.lat_missing = load.sent - load.seen;
@@ -2469,6 +2471,7 @@ static void bc_tmpfs_diagnostic(struct bc_net *n, struct bc_term *t, const char 
 	bc_res.tmpfs_p50 = l.p50;
 	bc_res.tmpfs_p99 = l.p99;
 	bc_res.tmpfs_own_p50 = l.own_p50;
+	bc_res.tmpfs_own_n = l.own_n;
 	bc_term_stop(t);
 	nftw(bc_shm, bc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	bc_shm[0] = '\0';
@@ -2735,7 +2738,7 @@ static void bc_print_table(void)
 	if (r->q_hub_p50 >= 0)
 		bc_fmt(p + strlen(p), sizeof(p) - strlen(p), " (bare WS agent)");
 	bc_row("(d) the same, hub otherwise idle, p50", b, p, "", "-");
-	if (r->own_p50 >= 0) {
+	if (r->own_n > 0) {
 		char v[64];
 		bc_fmt(v, sizeof(v), "%.2f / %.2f ms", r->own_p50, r->own_p99);
 		bc_row("(d) console's own share, p50/p99 (paired)", v, "", "", "-");
@@ -2746,7 +2749,10 @@ static void bc_print_table(void)
 		bc_row("(d) diag.: console store on tmpfs, p50/p99", v, "", "", "-");
 		bc_cell(b, sizeof(b), r->tmpfs_q_p50, "ms", NULL);
 		bc_row("(d) diag.: tmpfs, hub otherwise idle, p50", b, "", "", "-");
-		bc_cell(b, sizeof(b), r->tmpfs_own_p50, "ms", NULL);
+		if (r->tmpfs_own_n > 0)
+			bc_fmt(b, sizeof(b), "%.2f ms", r->tmpfs_own_p50);
+		else
+			bc_fmt(b, sizeof(b), "-");
 		bc_row("(d) diag.: tmpfs, console's own share, p50", b, "", "", "-");
 	}
 	if (r->lat_missing > 0)
