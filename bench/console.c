@@ -15,7 +15,11 @@
  *       `weechat-headless -r /quit` start and quit;
  *   (d) POST of a customer message by the bot to batond -> its text written
  *       to the console's terminal, with 100 agents connected (the console
- *       and 99 bare WebSocket clients) and 10 messages/s to each.
+ *       and 99 bare WebSocket clients) and 10 messages/s to each; peer: the
+ *       bare clients' own POST -> frame time, and per message a second
+ *       session of the console's agent, so the console's own share is a
+ *       paired difference; then a diagnostic with the console's store on
+ *       tmpfs.
  *
  * How it is put together. Every program we measure runs under a pty we own
  * (forkpty, 120x40, TERM=tmux-256color), and its output is read as it
@@ -25,7 +29,8 @@
  * with the console's own store API (libconsole.a): one snapshot frame of
  * 10,000 conversations, decoded and validated by proto_frame_decode,
  * sanitized by model_sanitize_frame and applied by store_apply_frame, the
- * path a snapshot from the hub takes. (b) and (d) run the real batond on a
+ * path a snapshot from the hub takes — in a child process, so this program
+ * stays small and its later forks cheap (bc_seed_in_child). (b) and (d) run the real batond on a
  * free loopback port with its own temporary store: tokens through `batond
  * token add`, escalations and customer messages through its HTTP API with
  * the bot's token. The 99 other agents are a minimal WebSocket client here
