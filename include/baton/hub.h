@@ -153,7 +153,8 @@ struct hub_session {
 	char *hdr_token;		/* from Authorization: Bearer, if any */
 	char token_hash[65];		/* of the token it authenticated with */
 	struct strbuf rx;		/* a message being reassembled */
-	bool rx_over;
+	bool rx_over;			/* discarding a message over max_frame_bytes */
+	size_t rx_dropped;
 	struct hub_out *qhead, *qtail;
 	size_t qlen;
 	int close_code;			/* after the queue drains, close with this */

@@ -536,18 +536,35 @@ static int session_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_RECEIVE:
 		if (!s || s->closing || s->close_code)
 			return 0;	/* closing: what else it says does not matter */
-		if (lws_is_first_fragment(wsi)) {
+		if (lws_is_first_fragment(wsi) && !s->rx_over)
 			sb_reset(&s->rx);
-			s->rx_over = false;
-		}
-		if (s->rx.len + len > (size_t)hub.cfg.max_frame_bytes) {
+		if (s->rx_over || s->rx.len + len > (size_t)hub.cfg.max_frame_bytes) {
+			/* Too large: read the rest of the message away, then close
+			 * with 1009. Closing while the peer still sends would reset
+			 * the connection and lose the close frame; a message far
+			 * beyond the limit is cut off at once. */
 			static const char why[] = "frame too large";
-			log_info("session %s: frame over %d bytes; closing with 1009", s->id,
-				 hub.cfg.max_frame_bytes);
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-					 (unsigned char *)why, sizeof why - 1);
-			s->closing = true;
-			return -1;
+			if (!s->rx_over) {
+				s->rx_over = true;
+				s->rx_dropped = s->rx.len;
+				sb_free(&s->rx);
+				log_info("session %s: frame over %d bytes; closing with 1009", s->id,
+					 hub.cfg.max_frame_bytes);
+			}
+			s->rx_dropped += len;
+			if (s->rx_dropped > 16 * (size_t)hub.cfg.max_frame_bytes) {
+				lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+						 (unsigned char *)why, sizeof why - 1);
+				s->closing = true;
+				return -1;
+			}
+			if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+				session_queue_clear(s);
+				s->close_code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+				snprintf(s->close_reason, sizeof s->close_reason, "%s", why);
+				lws_callback_on_writable(wsi);
+			}
+			return 0;
 		}
 		if (len)	/* an empty frame comes with in == NULL */
 			sb_add(&s->rx, in, len);
