@@ -36,7 +36,7 @@ LIBBATON    := $(BUILD)/libbaton.a
 LIBCONSOLE  := $(BUILD)/libconsole.a
 LIBHUB      := $(BUILD)/libhub.a
 
-.PHONY: all check check-run check-asan fuzz bench demo deps install uninstall clean
+.PHONY: all check check-run check-asan fuzz bench demo deps deps-bench install uninstall clean
 all: $(PROGS) $(TESTS)
 
 $(BUILD)/%.o: %.c
@@ -98,13 +98,15 @@ $(BUILD)/bench/peers/%: $(BUILD)/bench/peers/%.o $(LIBBATON)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: all $(BENCHES) $(PEERS)
+bench: deps-bench all $(BENCHES) $(PEERS)
 	BUILD=$(BUILD) bench/run
 
 demo: deps all
 	BUILD=$(BUILD) contrib/demo.sh
 
 # Installs what is missing when root; otherwise prints the command to run.
+deps-bench:
+	@$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(DEB_BENCH)"
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

@@ -19,6 +19,8 @@ DEB_BUILD  = build-essential pkg-config libncurses-dev libwebsockets-dev libjans
 DEB_TEST   = tmux curl python3 python3-websockets clang libclang-rt-14-dev man-db groff-base \
              sqlite3 procps poppler-utils zbar-tools jq openssl
 DEB_PKGS   = $(DEB_BUILD) $(DEB_TEST)
+# The peers the benchmarks compare against (make bench installs them too).
+DEB_BENCH  = weechat-curses weechat-headless nodejs npm util-linux
 
 WARN       = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Werror
