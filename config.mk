@@ -20,7 +20,10 @@ DEB_TEST   = tmux curl python3 python3-websockets clang libclang-rt-14-dev man-d
              sqlite3 procps poppler-utils zbar-tools jq openssl
 DEB_PKGS   = $(DEB_BUILD) $(DEB_TEST)
 # The peers the benchmarks compare against (make bench installs them too).
-DEB_BENCH  = weechat-curses weechat-headless nodejs npm util-linux
+# node and npm only when missing: a node from elsewhere bundles its own npm,
+# which Debian's npm package conflicts with.
+DEB_BENCH  = weechat-curses weechat-headless util-linux \
+             $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
 
 WARN       = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wwrite-strings -Wformat=2 -Werror
