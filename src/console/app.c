@@ -41,6 +41,8 @@
  * head but are not sent), so a replay is over when it reaches head or
  * when the hub has been quiet this long after the welcome or last event. */
 #define REPLAY_QUIET_MS 250
+/* A key within this long means the agent is looking at the screen. */
+#define ACTIVE_AGENT_MS 120000
 
 struct app_priv {
 	char *url;
@@ -50,6 +52,7 @@ struct app_priv {
 	bool caught_up;		/* snapshot or replay up to head applied */
 	bool was_connected;
 	bool follow_synced;	/* --follow printed its snapshot: resume with since from now on */
+	int64_t last_input_ms;	/* when the agent last pressed a key (wall clock) */
 
 	/* Headless. */
 	struct cmd_line hl;
@@ -694,6 +697,12 @@ static void notify_event(struct app *app, const struct proto_event *ev)
 		struct model_conv *c = model_mine_find(app->model, msg->conv);
 		if (!c || msg->from != PROTO_FROM_CUSTOMER)
 			break;
+		/* The agent is typing in this very conversation: it is on the
+		 * screen, an alert would only cost bytes and attention. An agent
+		 * who has gone quiet (another window, away) is still alerted. */
+		if (strcmp(app->model->sel, msg->conv) == 0 &&
+		    time_now_ms() - app->priv->last_input_ms < ACTIVE_AGENT_MS)
+			break;
 		snprintf(title, sizeof title, "%s",
 			 c->conv && c->conv->customer ? c->conv->customer->name : msg->conv);
 		notify_post_conv(n, NOTIFY_MESSAGE, msg->conv, title, msg->text);
@@ -899,6 +908,7 @@ static void on_stdin(void *user, bool eof)
 		app_quit(app, 0);	/* the terminal went away */
 		return;
 	}
+	app->priv->last_input_ms = time_now_ms();
 	if (app->ui)
 		ui_on_input(app->ui);
 }

@@ -53,6 +53,15 @@ check "its message shows placeholders in the transcript" wait_for "Mallory ␛RE
 $PY -c 'import json,sys; print(json.dumps({"from":"customer","text":sys.argv[1]+" live"}))' "$HOSTILE" >"$TMP/m.json"
 post "/v1/conversations/$H1/messages" "$TMP/m.json" >/dev/null
 check "a live hostile message shows placeholders" wait_for "end live"
+# The agent is typing in that conversation: it is on screen, no alert. Once
+# they look elsewhere, the next one is alerted (its text checked below).
+keys j
+sleep 0.5
+$PY -c 'import json,sys; print(json.dumps({"from":"customer","text":sys.argv[1]+" later"}))' "$HOSTILE" >"$TMP/m2.json"
+post "/v1/conversations/$H1/messages" "$TMP/m2.json" >/dev/null
+sleep 0.5
+keys k	# back to the conversation
+no_alert_for() { ! grep -qa "$1"$'\a' "$TMP/raw.out"; }
 
 # Invalid UTF-8 never gets in: the hub refuses the request.
 printf '{"from":"customer","text":"bad \377\376 bytes"}' >"$TMP/bad.json"
@@ -91,8 +100,10 @@ PYEOF
 }
 check "the terminal never received the customer's control sequences" rawcheck
 check "placeholders reached the terminal instead" grep -q "␛" "$TMP/raw.out"
-check "the live message's notification carried the text, cleaned" \
-	grep -qa $'\\]777;notify;Mallory ␛RED␛ ⸮x;␛ ␛ ␛ ⸮evil⸮' "$TMP/raw.out"
+check "a message in the conversation being worked on is not alerted" \
+	no_alert_for "end live"
+check "the later message's notification carried the text, cleaned" \
+	grep -qa $'\\]777;notify;Mallory ␛RED␛ ⸮x;␛ ␛ ␛ ⸮evil⸮.*end later' "$TMP/raw.out"
 
 # Wide characters: the reason column lines up on every queue row.
 aligncheck() {
