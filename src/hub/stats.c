@@ -506,8 +506,10 @@ static void hs_ctx_fill(struct hub_store *st, struct proto_arena *ar, struct pro
 	c->customer = cu.name;
 	c->tier = cu.tier;
 	/* The newest few: what a decision needs, and frames stay small. */
-	qsort(cu.discounts.v, cu.discounts.n, sizeof *cu.discounts.v, hs_disc_cmp);
-	qsort(cu.returns.v, cu.returns.n, sizeof *cu.returns.v, hs_ret_cmp);
+	if (cu.discounts.n > 1)
+		qsort(cu.discounts.v, cu.discounts.n, sizeof *cu.discounts.v, hs_disc_cmp);
+	if (cu.returns.n > 1)
+		qsort(cu.returns.v, cu.returns.n, sizeof *cu.returns.v, hs_ret_cmp);
 	c->discounts = cu.discounts;
 	c->returns = cu.returns;
 	if (c->discounts.n > HUB_STATS_CTX_PAST)

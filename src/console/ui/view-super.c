@@ -145,7 +145,8 @@ size_t ui_super_rows(struct ui *ui, int64_t now)
 		struct ui_super_row *r = &ui->sup_rows[i];
 		r->flagged = idle_s > 0 && r->active > 0 && r->last && now - r->last >= idle_ms;
 	}
-	qsort(ui->sup_rows, n, sizeof(*ui->sup_rows), vs_row_cmp);
+	if (n > 1)
+		qsort(ui->sup_rows, n, sizeof(*ui->sup_rows), vs_row_cmp);
 	ui->nsup_rows = n;
 	return n;
 }
