@@ -59,6 +59,8 @@ int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const cha
 /* The first column of the first row as a blob (malloc'd copy): 1, 0, -1. */
 int hub_store_blob(struct hub_store *st, void **data, size_t *len, const char *sql, const char *fmt, ...);
 int64_t hub_store_last_id(struct hub_store *st);
+/* Bytes sqlite holds (page cache, statements, …), for /metrics. */
+int64_t hub_store_memory(void);
 /* PRAGMA integrity_check says "ok": 0, else -1 with err. */
 int hub_store_check(struct hub_store *st, char *err, size_t errlen);
 

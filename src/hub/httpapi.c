@@ -19,6 +19,7 @@
 #include "baton/hub-store.h"
 #include "baton/text.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,6 +599,12 @@ static void metrics_text(struct strbuf *sb)
 	int64_t pending = 0;
 	hub_store_int(hub.st, &pending, "SELECT count(*) FROM webhooks WHERE state = 'pending'", "");
 	sb_addf(sb, "# TYPE batond_webhooks_pending gauge\nbatond_webhooks_pending %lld\n", (long long)pending);
+	struct mallinfo2 mi = mallinfo2();
+	sb_addf(sb, "# TYPE batond_sqlite_memory_bytes gauge\nbatond_sqlite_memory_bytes %lld\n"
+		    "# HELP batond_heap_bytes malloc: in use, and free but kept by the allocator.\n"
+		    "# TYPE batond_heap_bytes gauge\nbatond_heap_bytes{state=\"used\"} %zu\n"
+		    "batond_heap_bytes{state=\"free\"} %zu\n",
+		(long long)hub_store_memory(), mi.uordblks + mi.hblkhd, mi.fordblks);
 	sb_addf(sb, "# TYPE batond_commits_total counter\nbatond_commits_total %llu\n"
 		    "batond_commit_failures_total %llu\n"
 		    "# TYPE batond_http_requests_total counter\nbatond_http_requests_total %llu\n",
@@ -882,6 +889,10 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			return -1;
 		return 0;
 	}
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		/* A keep-alive transaction ended: lws drops the per-session data
+		 * here (the next request on the connection gets a fresh one), so
+		 * this request's state goes with it. */
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (h) {
 			hub_unstage_http(h);

@@ -485,6 +485,11 @@ int hub_store_blob(struct hub_store *st, void **data, size_t *len, const char *s
 	return ret;
 }
 
+int64_t hub_store_memory(void)
+{
+	return sqlite3_memory_used();
+}
+
 int64_t hub_store_last_id(struct hub_store *st)
 {
 	return sqlite3_last_insert_rowid(st->db);
