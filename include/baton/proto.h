@@ -18,7 +18,8 @@
  *   ENUM  int             a = enum name (enum proto_<a>, strings proto_enum_<a>)
  *   OBJ   struct proto_<a> *
  *   ARR   struct proto_<a>_arr  { struct proto_<a> *v; size_t n; }
- *   STRS  struct proto_strs     { const char **v; size_t n; }, a = max length of each
+ *   STRS  struct proto_strs     { const char **v; size_t n; }, a = max length of
+ *                                 each, b = their charset
  *
  * Presence. Every struct starts with `struct proto_mask m`: bit PF_x_y of
  * m.has says field y was present in the JSON, of m.nul that it was null.
@@ -224,7 +225,7 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(escalation, reason,      OBJ,  PF_REQ, reason, 0) \
 	F(escalation, confidence,  NUM,  PF_NULL, 0, 1) \
 	F(escalation, sentiment,   NUM,  PF_NULL, -1, 1) \
-	F(escalation, skills,      STRS, PF_OPT, 32, 0) \
+	F(escalation, skills,      STRS, PF_OPT, 32, PCS_ID) \
 	F(escalation, summary,     STR,  PF_OPT, 4000, PCS_ANY) \
 	F(escalation, attempted,   ARR,  PF_OPT, attempt, 0)
 
@@ -284,7 +285,7 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(action, kind,    ENUM, PF_REQ, action_kind, 0) \
 	F(action, status,  ENUM, PF_REQ, action_status, 0) \
 	F(action, cmd_id,  STR,  PF_NULL, PROTO_CMD_ID_MAX, PCS_ID) \
-	F(action, by,      STR,  PF_NULL, 64, PCS_ANY) \
+	F(action, by,      STR,  PF_NULL, 64, PCS_ID) \
 	F(action, at,      TIME, PF_REQ, 0, 0) \
 	F(action, params,  OBJ,  PF_OPT, action_params, 0) \
 	F(action, result,  OBJ,  PF_NULL, action_result, 0) \
@@ -297,20 +298,20 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(approval, action,        STR,  PF_REQ, 64, PCS_ID) \
 	F(approval, kind,          ENUM, PF_REQ, action_kind, 0) \
 	F(approval, params,        OBJ,  PF_REQ, action_params, 0) \
-	F(approval, requested_by,  STR,  PF_REQ, 64, PCS_ANY) \
+	F(approval, requested_by,  STR,  PF_REQ, 64, PCS_ID) \
 	F(approval, at,            TIME, PF_REQ, 0, 0) \
 	F(approval, state,         ENUM, PF_REQ, approval_state, 0) \
-	F(approval, decided_by,    STR,  PF_NULL, 64, PCS_ANY) \
+	F(approval, decided_by,    STR,  PF_NULL, 64, PCS_ID) \
 	F(approval, note,          STR,  PF_NULL, 1000, PCS_ANY) \
 	F(approval, expires_at,    TIME, PF_OPT, 0, 0) \
 	F(approval, decided_at,    TIME, PF_NULL, 0, 0)
 
 #define PROTO_FIELDS_presence(F) \
-	F(presence, id,      STR,  PF_REQ, 64, PCS_ANY) \
+	F(presence, id,      STR,  PF_REQ, 64, PCS_ID) \
 	F(presence, name,    STR,  PF_OPT, 200, PCS_ANY) \
 	F(presence, role,    ENUM, PF_OPT, role, 0) \
 	F(presence, status,  ENUM, PF_REQ, presence_status, 0) \
-	F(presence, active,  STRS, PF_OPT, 64, 0)
+	F(presence, active,  STRS, PF_OPT, 64, PCS_ID)
 
 #define PROTO_FIELDS_conversation(F) \
 	F(conversation, id,           STR,  PF_REQ, 64, PCS_ID) \
@@ -321,7 +322,7 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(conversation, created_at,   TIME, PF_REQ, 0, 0) \
 	F(conversation, queued_at,    TIME, PF_NULL, 0, 0) \
 	F(conversation, sla_due_at,   TIME, PF_NULL, 0, 0) \
-	F(conversation, assignee,     STR,  PF_NULL, 64, PCS_ANY) \
+	F(conversation, assignee,     STR,  PF_NULL, 64, PCS_ID) \
 	F(conversation, version,      INT,  PF_REQ, 0, 1000000000) \
 	F(conversation, external_id,  STR,  PF_OPT, 128, PCS_ANY) \
 	F(conversation, escalation,   OBJ,  PF_OPT, escalation, 0) \
@@ -331,10 +332,10 @@ int proto_enum_parse(const char *const *table, const char *s);
 
 /* The agent in welcome. */
 #define PROTO_FIELDS_agent(F) \
-	F(agent, id,      STR,  PF_REQ, 64, PCS_ANY) \
+	F(agent, id,      STR,  PF_REQ, 64, PCS_ID) \
 	F(agent, name,    STR,  PF_REQ, 200, PCS_ANY) \
 	F(agent, role,    ENUM, PF_REQ, role, 0) \
-	F(agent, skills,  STRS, PF_OPT, 32, 0)
+	F(agent, skills,  STRS, PF_OPT, 32, PCS_ID)
 
 #define PROTO_FIELDS_limits(F) \
 	F(limits, discount_percent_max,       INT, PF_REQ, 0, 100) \
@@ -357,7 +358,7 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(args, service,       STR,  PF_NULL, 64, PCS_ANY) \
 	F(args, disposition,   ENUM, PF_OPT, disposition, 0) \
 	F(args, note,          STR,  PF_NULL, 1000, PCS_ANY) \
-	F(args, tags,          STRS, PF_OPT, 32, 0) \
+	F(args, tags,          STRS, PF_OPT, 32, PCS_ANY) \
 	F(args, to,            STR,  PF_OPT, 65, PCS_TARGET) \
 	F(args, status,        ENUM, PF_OPT, presence_status, 0) \
 	F(args, approval,      STR,  PF_OPT, 64, PCS_ID) \
@@ -370,14 +371,14 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(body, action,        OBJ,  PF_OPT, action, 0) \
 	F(body, approval,      OBJ,  PF_OPT, approval, 0) \
 	F(body, presence,      OBJ,  PF_OPT, presence, 0) \
-	F(body, agent,         STR,  PF_OPT, 64, PCS_ANY) \
-	F(body, from,          STR,  PF_NULL, 64, PCS_ANY) \
+	F(body, agent,         STR,  PF_OPT, 64, PCS_ID) \
+	F(body, from,          STR,  PF_NULL, 64, PCS_ID) \
 	F(body, to,            STR,  PF_OPT, 65, PCS_TARGET) \
 	F(body, conv,          STR,  PF_OPT, 64, PCS_ID) \
 	F(body, disposition,   ENUM, PF_OPT, disposition, 0) \
 	F(body, note,          STR,  PF_NULL, 1000, PCS_ANY) \
-	F(body, tags,          STRS, PF_OPT, 32, 0) \
-	F(body, by,            STR,  PF_OPT, 64, PCS_ANY) \
+	F(body, tags,          STRS, PF_OPT, 32, PCS_ANY) \
+	F(body, by,            STR,  PF_OPT, 64, PCS_ID) \
 	F(body, csat,          INT,  PF_NULL, 1, 5)
 
 #define PROTO_FIELDS_queue_counts(F) \
@@ -437,7 +438,7 @@ int proto_enum_parse(const char *const *table, const char *s);
 	F(typing, conv,   STR,  PF_REQ, 64, PCS_ID) \
 	F(typing, on,     BOOL, PF_REQ, 0, 0) \
 	F(typing, from,   ENUM, PF_OPT, msg_from, 0) \
-	F(typing, agent,  STR,  PF_OPT, 64, PCS_ANY)
+	F(typing, agent,  STR,  PF_OPT, 64, PCS_ID)
 
 /* ---- stats extensions (additive; baton-protocol(7) STATS) ---- */
 

@@ -133,7 +133,7 @@ size_t proto_arena_used(const struct proto_arena *a)
 #define D_ENUM(t, f, fl, a, b) { #f, PK_ENUM, fl, OFF_(t, f), 0, 0, 0, 0, NULL, proto_enum_##a },
 #define D_OBJ(t, f, fl, a, b)  { #f, PK_OBJ, fl, OFF_(t, f), 0, 0, 0, 0, &proto_type_##a, NULL },
 #define D_ARR(t, f, fl, a, b)  { #f, PK_ARR, fl, OFF_(t, f), 0, 0, 0, 0, &proto_type_##a, NULL },
-#define D_STRS(t, f, fl, a, b) { #f, PK_STRS, fl, OFF_(t, f), 0, a, 0, 0, NULL, NULL },
+#define D_STRS(t, f, fl, a, b) { #f, PK_STRS, fl, OFF_(t, f), b, a, 0, 0, NULL, NULL },
 #define DESC_(t, f, kind, fl, a, b) D_##kind(t, f, fl, a, b)
 #define FIELDS_(t) static const struct proto_field fields_##t[] = { PROTO_FIELDS_##t(DESC_) };
 PROTO_TYPE_LIST(FIELDS_)
@@ -432,13 +432,11 @@ static int decode_field(struct dctx *c, const struct proto_field *f, json_t *v, 
 			return fail(c, "nested too deeply");
 		arr->v = n ? proto_arena_alloc(c->a, n * sizeof(char *)) : NULL;
 		arr->n = n;
-		struct proto_field item = *f;
-		item.min = PCS_ANY;
 		for (size_t i = 0; i < n; i++) {
 			c->stack[c->depth].name = NULL;
 			c->stack[c->depth].index = i;
 			c->depth++;
-			int r = decode_str(c, &item, json_array_get(v, i), &arr->v[i]);
+			int r = decode_str(c, f, json_array_get(v, i), &arr->v[i]);
 			c->depth--;
 			if (r < 0)
 				return -1;
