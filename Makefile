@@ -37,7 +37,9 @@ LIBCONSOLE  := $(BUILD)/libconsole.a
 LIBHUB      := $(BUILD)/libhub.a
 
 .PHONY: all check check-run check-asan fuzz bench demo deps deps-bench install uninstall clean
-all: $(PROGS) $(TESTS)
+# Benchmarks and their peers are built too, so a change that breaks them
+# fails `make check`; `make bench` runs them.
+all: $(PROGS) $(TESTS) $(BENCHES) $(PEERS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -98,7 +100,7 @@ $(BUILD)/bench/peers/%: $(BUILD)/bench/peers/%.o $(LIBBATON)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: deps-bench all $(BENCHES) $(PEERS)
+bench: deps-bench all
 	BUILD=$(BUILD) bench/run
 
 demo: deps all
