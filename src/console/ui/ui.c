@@ -592,7 +592,20 @@ static void ui_compose_send(struct ui *ui)
 	if (!len)
 		return;
 	trimmed = xstrndup(text, len);
-	q = ui_quote(trimmed);
+	/* A line that starts with ':' is a command, as on the : line, never a
+	 * message: an agent who types ":discount 10% …" into the compose area
+	 * must not send that to the customer. "::" sends a leading colon. */
+	if (trimmed[0] == ':' && trimmed[1] != ':') {
+		if (ui_run(ui, trimmed + 1, 0) >= 0) {
+			ui_editor_hist_add(&ui->compose, trimmed);
+			ui_editor_set(&ui->compose, NULL);
+			app_set_draft(ui->app, ui->compose_conv, NULL);
+			ui->dirty |= UI_D_LAYOUT;
+		}
+		free(trimmed);
+		return;
+	}
+	q = ui_quote(trimmed[0] == ':' ? trimmed + 1 : trimmed);
 	cmd = xasprintf("say %s", q);
 	if (ui_run(ui, cmd, 0) >= 0) {
 		ui_editor_hist_add(&ui->compose, trimmed);
@@ -946,6 +959,7 @@ static void ui_key(struct ui *ui, int key)
 		ui_editor_keys(ui, key);
 		return;
 	}
+	fprintf(stderr, "DBG key %d mode %d ov %d super %d\n", key, ui->mode, ui->ov, ui->super_on);
 	if (ui->super_on && view_super_key(ui, key))
 		return;
 	/* S switches views unless the agent bound it to something else. */
@@ -1176,6 +1190,7 @@ void ui_show_super(struct ui *ui, bool on)
 	if (!ui || ui->super_on == on)
 		return;
 	ui->super_on = on;
+	fprintf(stderr, "DBG show_super %d\n", on);
 	ui->dirty |= UI_D_LAYOUT;
 }
 
