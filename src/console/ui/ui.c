@@ -959,7 +959,6 @@ static void ui_key(struct ui *ui, int key)
 		ui_editor_keys(ui, key);
 		return;
 	}
-	fprintf(stderr, "DBG key %d mode %d ov %d super %d\n", key, ui->mode, ui->ov, ui->super_on);
 	if (ui->super_on && view_super_key(ui, key))
 		return;
 	/* S switches views unless the agent bound it to something else. */
@@ -1190,7 +1189,6 @@ void ui_show_super(struct ui *ui, bool on)
 	if (!ui || ui->super_on == on)
 		return;
 	ui->super_on = on;
-	fprintf(stderr, "DBG show_super %d\n", on);
 	ui->dirty |= UI_D_LAYOUT;
 }
 
