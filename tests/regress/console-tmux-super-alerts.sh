@@ -68,10 +68,15 @@ hooked() {
 	sed 's/^/#   | /' "$TMP/hook-$1.out"
 	return 1
 }
-cmd_to() {
-	tmux -L "$SOCK" send-keys -t "$1" Escape
-	sleep 0.3
-	tmux -L "$SOCK" send-keys -t "$1" -l ":$2"
+cmd_to() {	# NAME COMMAND: runs a : command
+	# No Esc first: under load Esc and ':' can arrive together and read as
+	# meta-':'. Open the : line, see it open, then type.
+	tmux -L "$SOCK" send-keys -t "$1" :
+	for i in $(seq 1 50); do
+		tmux -L "$SOCK" capture-pane -p -t "$1" | grep -qF "Command: Enter runs" && break
+		sleep 0.1
+	done
+	tmux -L "$SOCK" send-keys -t "$1" -l "$2"
 	tmux -L "$SOCK" send-keys -t "$1" Enter
 }
 

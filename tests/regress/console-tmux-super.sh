@@ -15,7 +15,9 @@
 #     it (a receiver on loopback keeps them);
 #   - an agent's :approve is refused by the hub and says so (the other
 #     role checks are in hub-super.py);
-#   - the supervisor transfers and hands back conversations an agent holds.
+#   - the supervisor transfers and hands back conversations an agent holds;
+#   - the agent leaves with a conversation: it is back in the queue after
+#     offline_grace_s (3 s here), on the supervisor's screen and in the hub.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/regress/console-tmux-lib.sh
 
@@ -25,7 +27,7 @@ tokens || { not_ok "tokens"; finish; }
 "$BATOND" --db "$TMP/hub.db" token add --id sam --role supervisor --name "Sam Okafor" \
 	>"$TMP/sam.token" 2>>"$TMP/hub.err" || { not_ok "supervisor token"; finish; }
 chmod 600 "$TMP/sam.token"
-printf 'approval_ttl_s = 25\n' >"$TMP/hub.conf"
+printf 'approval_ttl_s = 25\noffline_grace_s = 3\n' >"$TMP/hub.conf"
 
 # The bot's callback: every webhook body appended to a file.
 cat >"$TMP/hook.py" <<'EOS'
@@ -122,11 +124,16 @@ wait_on() {	# NAME TEXT [SECONDS]
 	scr "$1" | sed 's/^/#   | /'
 	return 1
 }
-cmd_to() {	# NAME COMMAND: runs a : command (Esc first, past the Esc delay)
-	keys_to "$1" Escape
-	sleep 0.3
-	typed_to "$1" ":$2"
-	keys_to "$1" Enter
+cmd_to() {	# NAME COMMAND: runs a : command
+	# No Esc first: under load Esc and ':' can arrive together and read as
+	# meta-':'. Open the : line, see it open, then type.
+	tmux -L "$SOCK" send-keys -t "$1" :
+	for i in $(seq 1 50); do
+		tmux -L "$SOCK" capture-pane -p -t "$1" | grep -qF "Command: Enter runs" && break
+		sleep 0.1
+	done
+	tmux -L "$SOCK" send-keys -t "$1" -l "$2"
+	tmux -L "$SOCK" send-keys -t "$1" Enter
 }
 
 start_console ana || { not_ok "ana's console starts"; finish; }
@@ -206,7 +213,6 @@ check "and never sam's note" test -s "$TMP/hooks.out" -a "$(grep -c "5K2Q" "$TMP
 cmd_to ana "approve ap-2"
 check "ana's :approve is refused by the hub, in words" wait_on ana "only a supervisor decides approvals"
 
-keys_to sam S
 # ---- force: transfer and handback what an agent holds ----
 cmd_to sam "monitor $C2"
 cmd_to sam "open $C2"
@@ -229,6 +235,17 @@ for i in $(seq 1 50); do
 	sleep 0.1
 done
 check "sam forces the handback of ana's $C3 ($st)" test "$st" = "handed_back"
-cmd_to sam "quit"
+
+# ---- an agent gone with work: back to the queue after the grace period ----
+C4=$(escalate sup-4 cu-94 o-9004 "Jan Kowalski")
+cmd_to ana "claim $C4"
+check "ana claims $C4" wait_on ana "Claimed $C4"
+keys_to sam S
+check "sam is back on the supervisor screen, nothing queued" wait_on sam "high        0"
 cmd_to ana "quit"
+check "sam sees ana offline" wait_on sam "Ana Kaya             offline" 10
+check "after offline_grace_s, $C4 is queued again" wait_on sam "high        1" 15
+st=$(hub_get "/v1/conversations/$C4" | $PY -c 'import json,sys; d=json.load(sys.stdin); d=d.get("conversation",d); print(d["state"])' 2>/dev/null)
+check "the hub has $C4 queued ($st)" test "$st" = "queued"
+cmd_to sam "quit"
 finish
