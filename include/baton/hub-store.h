@@ -54,6 +54,12 @@ int hub_store_exec(struct hub_store *st, const char *sql, const char *fmt, ...);
 int hub_store_row(struct hub_store *st, json_t **out, const char *sql, const char *fmt, ...);
 /* Every row as an array (new reference), NULL on error. */
 json_t *hub_store_rows(struct hub_store *st, const char *sql, const char *fmt, ...);
+/* The first row's first n columns as text, each copied into out[i] ("" for
+ * null) without a JSON row or an allocation, for the hot path: 1, 0 if
+ * none, -1 on error (also if a value does not fit in HUB_STORE_TEXT_MAX). */
+#define HUB_STORE_TEXT_MAX 128
+int hub_store_texts(struct hub_store *st, char (*out)[HUB_STORE_TEXT_MAX], int n, const char *sql,
+		    const char *fmt, ...);
 /* The first column of the first row as an integer: 1, 0 (no row or null), -1. */
 int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const char *fmt, ...);
 /* The first column of the first row as a blob (malloc'd copy): 1, 0, -1. */

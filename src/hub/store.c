@@ -426,6 +426,46 @@ json_t *hub_store_rows(struct hub_store *st, const char *sql, const char *fmt, .
 	return a;
 }
 
+int hub_store_texts(struct hub_store *st, char (*out)[HUB_STORE_TEXT_MAX], int n, const char *sql,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *stmt;
+	int rc, ret;
+
+	for (int c = 0; c < n; c++)
+		out[c][0] = '\0';
+	va_start(ap, fmt);
+	stmt = hub_store_bind(st, sql, fmt, ap);
+	va_end(ap);
+	if (!stmt)
+		return -1;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		ret = 1;
+		for (int c = 0; c < n && c < sqlite3_column_count(stmt); c++) {
+			const unsigned char *v = sqlite3_column_text(stmt, c);
+			size_t len = (size_t)sqlite3_column_bytes(stmt, c);
+			if (!v)
+				continue;
+			if (len >= HUB_STORE_TEXT_MAX) {
+				snprintf(st->err, sizeof st->err, "column %d of \"%.60s\" is longer than %d bytes", c,
+					 sql, HUB_STORE_TEXT_MAX - 1);
+				ret = -1;
+				break;
+			}
+			memcpy(out[c], v, len + 1);
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = 0;
+	} else {
+		hub_store_seterr(st, "query");
+		ret = -1;
+	}
+	sqlite3_reset(stmt);
+	return ret;
+}
+
 int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
