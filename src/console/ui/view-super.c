@@ -336,13 +336,12 @@ void view_super_draw(struct ui *ui)
 	const struct model *m = ui_model(ui);
 	const struct model_approval *ap[64];
 	size_t nap, shown, nrows;
-	int y = 0, h, cols, ap_rows, top;
+	int y = 0, h, ap_rows, top;
 	char buf[256], idle[16];
 
 	if (!w)
 		return;
 	h = getmaxy(w);
-	cols = getmaxx(w);
 	werase(w);
 	wmove(w, 0, 0);
 	snprintf(buf, sizeof(buf), " Supervisor%s  |  S agent view  j/k choose  a approve  d deny  "
@@ -428,7 +427,6 @@ void view_super_draw(struct ui *ui)
 		if (!vs_eol(ui, w, THEME_NORMAL, &y))
 			return;
 	}
-	(void)cols;
 }
 
 /* ---- keys ---- */
