@@ -60,6 +60,10 @@ json_t *hub_store_rows(struct hub_store *st, const char *sql, const char *fmt, .
 #define HUB_STORE_TEXT_MAX 128
 int hub_store_texts(struct hub_store *st, char (*out)[HUB_STORE_TEXT_MAX], int n, const char *sql,
 		    const char *fmt, ...);
+/* fn(the first column as text, arg) for each row whose first column is not
+ * null, without JSON rows: the number of rows, or -1 on error. */
+int hub_store_each_text(struct hub_store *st, void (*fn)(const char *v, void *arg), void *arg, const char *sql,
+			const char *fmt, ...);
 /* The first column of the first row as an integer: 1, 0 (no row or null), -1. */
 int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const char *fmt, ...);
 /* The first column of the first row as a blob (malloc'd copy): 1, 0, -1. */

@@ -306,6 +306,11 @@ static void aud_add(struct strbuf *sb, const char *id)
 	sb_addc(sb, ',');
 }
 
+static void aud_add_cb(const char *id, void *sb)
+{
+	aud_add(sb, id);
+}
+
 int hub_event(struct proto_frame *f, const struct hub_aud *aud)
 {
 	struct proto_event *ev = &f->u.event;
@@ -320,17 +325,10 @@ int hub_event(struct proto_frame *f, const struct hub_aud *aud)
 	ev->at = time_now_ms();
 	for (int i = 0; i < 4 && aud->agents[i]; i++)
 		aud_add(&who, aud->agents[i]);
-	if (aud->monitors_of) {
-		json_t *rows = hub_store_rows(hub.st, "SELECT agent FROM monitors WHERE conv = ?", "i",
-					  hub_id_parse(aud->monitors_of, "c-"));
-		size_t i;
-		json_t *r;
-		if (!rows)
-			goto fail;
-		json_array_foreach(rows, i, r)
-			aud_add(&who, json_string_value(json_object_get(r, "agent")));
-		json_decref(rows);
-	}
+	/* Every message event asks; there are seldom any: no JSON rows. */
+	if (aud->monitors_of && hub_store_each_text(hub.st, aud_add_cb, &who, "SELECT agent FROM monitors WHERE conv = ?",
+						    "i", hub_id_parse(aud->monitors_of, "c-")) < 0)
+		goto fail;
 	if (ev->conv)
 		conv = hub_id_parse(ev->conv, "c-");
 	int kind = ev->kind;

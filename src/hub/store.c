@@ -466,6 +466,32 @@ int hub_store_texts(struct hub_store *st, char (*out)[HUB_STORE_TEXT_MAX], int n
 	return ret;
 }
 
+int hub_store_each_text(struct hub_store *st, void (*fn)(const char *v, void *arg), void *arg, const char *sql,
+			const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *stmt;
+	int rc, n = 0;
+
+	va_start(ap, fmt);
+	stmt = hub_store_bind(st, sql, fmt, ap);
+	va_end(ap);
+	if (!stmt)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(stmt, 0);
+		n++;
+		if (v)
+			fn(v, arg);
+	}
+	if (rc != SQLITE_DONE) {
+		hub_store_seterr(st, "query");
+		n = -1;
+	}
+	sqlite3_reset(stmt);
+	return n;
+}
+
 int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
