@@ -326,6 +326,9 @@ struct model_qitem *model_queue_find(const struct model *m, const char *id);
 /* Index in queue, or -1. */
 long model_queue_index(const struct model *m, const char *id);
 struct model_approval *model_approval_find(const struct model *m, const char *id);
+/* An approval that ended without a supervisor: the hub denies it when its
+ * time runs out, with no decided_by. */
+bool model_approval_expired(const struct proto_approval *ap);
 /* The conversation the panes show: mine, else detail if it is sel; NULL. */
 struct model_conv *model_selected(const struct model *m);
 

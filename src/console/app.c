@@ -719,8 +719,10 @@ static void notify_event(struct app *app, const struct proto_event *ev)
 		break;
 	case PROTO_EV_APPROVAL_DECIDED:
 		if (is_me(app, b->approval->requested_by)) {
-			snprintf(title, sizeof title, "Your %s was %s", PROTO_ENUM_STR(action_kind, b->approval->kind),
-				 b->approval->state == PROTO_APPR_APPROVED ? "approved" : "denied");
+			snprintf(title, sizeof title, "Your %s request %s", PROTO_ENUM_STR(action_kind, b->approval->kind),
+				 b->approval->state == PROTO_APPR_APPROVED ? "was approved" :
+				 model_approval_expired(b->approval) ? "expired: no supervisor decided in time" :
+				 "was denied");
 			snprintf(body, sizeof body, "%s%s%s", b->approval->conv, b->approval->note ? ": " : "",
 				 b->approval->note ? b->approval->note : "");
 			notify_post_conv(n, NOTIFY_APPROVAL, b->approval->conv, title, body);

@@ -352,6 +352,7 @@ const struct keys_action keys_actions[] = {
 	{ "return-items", "pick order items for a return, then type the reason" },
 	{ "redraw", "repaint the whole screen" },
 	{ "cancel", "close a dialog, the help or a message" },
+	{ "supervisor-view", "supervisors: switch between the supervisor screen and the agent panes" },
 };
 const size_t keys_nactions = BATON_ARRAY_LEN(keys_actions);
 
@@ -394,6 +395,7 @@ static const struct {
 	{ "c", "compose" }, { "i", "compose" }, { "ctrl-l", "redraw" }, { "esc", "cancel" },
 	{ "n", "next" }, { "p", "prev" }, { "q", "quit" },
 	{ "F5", "claim next" }, { "R", "return-items" }, { "a", "status away" }, { "o", "status online" },
+	{ "S", "supervisor-view" },
 };
 
 static struct keys_bindv *keys_slot(const struct keys *k, int key)

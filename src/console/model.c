@@ -635,6 +635,11 @@ static void put_action(struct model *m, const struct proto_action *act)
 
 /* ---- approvals and agents ---- */
 
+bool model_approval_expired(const struct proto_approval *ap)
+{
+	return ap->state == PROTO_APPR_DENIED && (!ap->decided_by || !*ap->decided_by);
+}
+
 struct model_approval *model_approval_find(const struct model *m, const char *id)
 {
 	for (size_t i = 0; i < m->napprovals; i++)

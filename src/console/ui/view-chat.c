@@ -59,13 +59,6 @@ static const struct model_approval *view_chat_approval(const struct model *m, co
 	return NULL;
 }
 
-/* An approval that ended without a supervisor: the hub denies it when its
- * time runs out (decided_by null, note "expired"). */
-static bool view_chat_expired(const struct proto_approval *ap)
-{
-	return ap->state == PROTO_APPR_DENIED && (!ap->decided_by || !*ap->decided_by);
-}
-
 static void view_chat_fmt_action(const struct ui *ui, const struct proto_action *a, struct strbuf *sb)
 {
 	/* A discount that needed approval: its approval says where it stands
@@ -109,7 +102,7 @@ static void view_chat_fmt_action(const struct ui *ui, const struct proto_action 
 	} else if (ma) {
 		/* Decided: the decision line below says how; this one says it is settled. */
 		sb_addf(sb, ": %s", ma->a->state == PROTO_APPR_APPROVED ? "approved" :
-			view_chat_expired(ma->a) ? "expired" : "denied");
+			model_approval_expired(ma->a) ? "expired" : "denied");
 	} else {
 		sb_addf(sb, ": %s", view_chat_action_status(a->status));
 	}
@@ -152,13 +145,13 @@ static void view_chat_fmt_decision(const struct model_approval *ma, struct strbu
 			sb_addf(sb, ": code %s", r->code);
 		else
 			sb_adds(sb, " (the code follows with the action)");
-	} else if (view_chat_expired(ap)) {
+	} else if (model_approval_expired(ap)) {
 		sb_addf(sb, "The request for a %s%s expired: no supervisor decided in time. Ask again if "
 			"the customer still needs it.", PROTO_ENUM_STR(action_kind, ap->kind), what);
 	} else {
 		sb_addf(sb, "%s denied the %s%s", ap->decided_by, PROTO_ENUM_STR(action_kind, ap->kind), what);
 	}
-	if (ap->note && *ap->note && !view_chat_expired(ap))
+	if (ap->note && *ap->note && !model_approval_expired(ap))
 		sb_addf(sb, ": \"%s\"", ap->note);
 }
 
