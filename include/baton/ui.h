@@ -67,6 +67,9 @@ void ui_show_help(struct ui *ui);
 /* Shows a read-only text overlay (search results, `binds`); text is
  * sanitized here. Esc or q closes it. */
 void ui_show_text(struct ui *ui, const char *title, const char *text);
+/* Opens the macros picker: typing filters, Enter runs the macro (or puts
+ * "macro NAME " on the : line when it asks for answers), Esc closes. */
+void ui_pick_macro(struct ui *ui);
 /* Everything must be repainted (after the model was replaced wholesale). */
 void ui_invalidate(struct ui *ui);
 

@@ -325,10 +325,17 @@ int macro_cmd_macros(struct app *app, const struct cmd_call *call, unsigned flag
 	struct strbuf sb = STRBUF_INIT;
 	json_t *arr = json_array();
 
-	(void)flags;
 	(void)err;
 	(void)errlen;
 	reload();
+	/* Typed on the screen without a filter: the filter-as-you-type
+	 * picker. With a filter, or with nothing to pick, the listing (it
+	 * says where macros go and which files have problems). */
+	if (app->ui && (flags & APP_RUN_INTERACTIVE) && !*filter && mc.set->n) {
+		ui_pick_macro(app->ui);
+		app_feedback(app, call, true, "", NULL);
+		return 0;
+	}
 	pick = xcalloc(mc.set->n + 1, sizeof *pick);
 	total = macro_set_filter(mc.set, filter, pick, mc.set->n);
 	n = total < mc.set->n ? total : mc.set->n;

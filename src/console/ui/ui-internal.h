@@ -44,7 +44,10 @@ enum {
 };
 
 enum ui_mode { UI_MODE_NORMAL, UI_MODE_COMPOSE, UI_MODE_CMDLINE };
-enum ui_overlay { UI_OV_NONE, UI_OV_TEXT, UI_OV_CONFIRM, UI_OV_PASTE, UI_OV_PICK };
+enum ui_overlay { UI_OV_NONE, UI_OV_TEXT, UI_OV_CONFIRM, UI_OV_PASTE, UI_OV_PICK, UI_OV_MACRO };
+
+struct macro_picker;
+struct macro_set;
 
 /* A line editor: UTF-8 text, a cursor (byte offset), history, a kill buffer. */
 struct ui_editor {
@@ -138,6 +141,9 @@ struct ui {
 	int ov_top;
 	struct ui_pick *picks;
 	size_t npicks, pick_sel;
+	struct macro_picker *mpick;	/* the macros picker (UI_OV_MACRO), else NULL */
+	struct macro_set *mset;		/* the picker's own macros */
+	bool pick_macro;		/* ui_pick_macro() asked; ui_render opens it */
 
 	/* feedback in the status bar */
 	char fb[320];

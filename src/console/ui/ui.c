@@ -34,6 +34,7 @@
 
 #include "baton/config.h"
 #include "baton/log.h"
+#include "baton/macro.h"
 #include "baton/notify.h"
 #include "baton/text.h"
 
@@ -246,6 +247,10 @@ static void ui_overlay_close(struct ui *ui)
 	free(ui->picks);
 	ui->picks = NULL;
 	ui->npicks = ui->pick_sel = 0;
+	free(ui->mpick);
+	ui->mpick = NULL;
+	macro_set_free(ui->mset);
+	ui->mset = NULL;
 	ui_delwin(&ui->wov);
 	/* What was under it is repainted from the windows' own contents. */
 	for (int i = 0; i < UI_PANE__COUNT; i++) {
@@ -334,6 +339,57 @@ void ui_show_help(struct ui *ui)
 	sb_free(&sb);
 }
 
+/* Opens the picker ui_pick_macro() asked for (pick-macro.c says why so). */
+static void ui_macro_open(struct ui *ui)
+{
+	char *dir = macro_dir(), *warnings = NULL;
+	/* The picker's own copy: the console's set is reloaded by commands
+	 * that may arrive on the control socket while the picker is open. */
+	struct macro_set *set = macro_set_load(dir, &warnings);
+
+	free(warnings);		/* macro_console already logged them */
+	if (!set || !set->n) {
+		char msg[300];
+		snprintf(msg, sizeof(msg), "No macros in %s yet (the format: man baton-macros).", dir);
+		ui_feedback(ui, false, msg);
+		macro_set_free(set);
+		free(dir);
+		return;
+	}
+	free(dir);
+	ui_overlay_open(ui, UI_OV_MACRO, "", "", NULL);
+	ui->mset = set;
+	ui->mpick = xmalloc(sizeof(*ui->mpick));
+	macro_picker_init(ui->mpick, set, 10);
+}
+
+static void ui_macro_key(struct ui *ui, int key)
+{
+	char cmd[MACRO_NAME_MAX + 16];
+
+	switch (macro_picker_key(ui->mpick, key, cmd, sizeof(cmd))) {
+	case MACRO_PICK_NONE:
+		break;
+	case MACRO_PICK_REDRAW:
+		ui->dirty |= UI_D_OVERLAY;
+		break;
+	case MACRO_PICK_CLOSE:
+		ui_overlay_close(ui);
+		break;
+	case MACRO_PICK_RUN:
+		ui_overlay_close(ui);
+		ui_run(ui, cmd, 0);
+		break;
+	case MACRO_PICK_PREFILL:
+		ui_overlay_close(ui);
+		ui->mode = UI_MODE_CMDLINE;
+		ui_editor_set(&ui->cmd, cmd);
+		ui_feedback(ui, true, "This macro asks for answers: type them after its name, then Enter.");
+		ui->dirty |= UI_D_LAYOUT;
+		break;
+	}
+}
+
 /* The items of the selected conversation's orders, to tick for a return. */
 static void ui_pick_open(struct ui *ui)
 {
@@ -410,6 +466,10 @@ static void ui_overlay_draw(struct ui *ui)
 	inner = w - 4;
 	if (ui->ov == UI_OV_PICK) {
 		need = ui->npicks;
+	} else if (ui->ov == UI_OV_MACRO) {
+		/* Sized for every macro, so the box does not shrink (and leave
+		 * its old border behind) while the agent filters. */
+		need = ui->mpick->set->n < MACRO_PICK_MAX ? ui->mpick->set->n : MACRO_PICK_MAX;
 	} else {
 		need = text_wrap(text, strlen(text), (size_t)(inner > 1 ? inner : 1), NULL, 0);
 		tl = xcalloc(need + 1, sizeof(*tl));
@@ -418,8 +478,8 @@ static void ui_overlay_draw(struct ui *ui)
 	if (ui->ov == UI_OV_TEXT)
 		h = rows - 2;
 	else
-		h = (int)need + 4 + (ui->ov != UI_OV_PICK ? 1 : 0) < rows - 2 ?
-		    (int)need + 4 + (ui->ov != UI_OV_PICK ? 1 : 0) : rows - 2;
+		h = (int)need + 4 + (ui->ov == UI_OV_CONFIRM || ui->ov == UI_OV_PASTE ? 1 : 0) < rows - 2 ?
+		    (int)need + 4 + (ui->ov == UI_OV_CONFIRM || ui->ov == UI_OV_PASTE ? 1 : 0) : rows - 2;
 	y0 = (rows - h) / 2;
 	x0 = (cols - w) / 2;
 	ui_delwin(&ui->wov);
@@ -431,7 +491,40 @@ static void ui_overlay_draw(struct ui *ui)
 	wattrset(ui->wov, ui->attr[THEME_DIALOG]);
 	box(ui->wov, 0, 0);
 	wmove(ui->wov, 0, 2);
-	ui_draws(ui, ui->wov, THEME_DIALOG_TITLE, ui->ov_title, w - 4);
+	if (ui->ov == UI_OV_MACRO) {
+		char title[300];
+		macro_picker_title(ui->mpick, title, sizeof(title));
+		ui_draws(ui, ui->wov, THEME_DIALOG_TITLE, title, w - 4);
+	} else {
+		ui_draws(ui, ui->wov, THEME_DIALOG_TITLE, ui->ov_title, w - 4);
+	}
+	if (ui->ov == UI_OV_MACRO) {
+		struct macro_picker *p = ui->mpick;
+		int body = h - 4;
+		p->rows = body > 0 ? (size_t)body : 1;
+		/* The picker scrolls for the rows it was told; keep the
+		 * selection on screen for the rows there are. */
+		if (p->sel < p->top)
+			p->top = p->sel;
+		if (p->sel >= p->top + p->rows)
+			p->top = p->sel - p->rows + 1;
+		for (int r = 0; r < body; r++) {
+			size_t li = p->top + (size_t)r;
+			char line[600];
+			int slot;
+			if (li >= p->n)
+				break;
+			slot = li == p->sel ? THEME_QUEUE_SELECTED : THEME_DIALOG;
+			macro_picker_line(p, li, (size_t)inner, line, sizeof(line));
+			wmove(ui->wov, 1 + r, 2);
+			ui_draws(ui, ui->wov, slot, line, inner);
+			ui_pad(ui, ui->wov, slot, w - 2);
+		}
+		wmove(ui->wov, h - 2, 2);
+		ui_draws(ui, ui->wov, THEME_DIALOG, p->n ? "Type to filter; up/down choose; Enter runs; Esc closes." :
+			 "No macro matches: Backspace or ctrl-u edits the filter.", inner);
+		goto out;
+	}
 	{
 		int body = h - 2 - (ui->ov == UI_OV_TEXT ? 0 : 2);
 		long max = (long)need - body;
@@ -495,8 +588,16 @@ static void ui_overlay_key(struct ui *ui, int key)
 		} else if (key == 'n' || key == 'N' || key == 'q' || key == (KEYS_FN | KEYS_K_ESC) ||
 			   key == 7) {
 			ui_overlay_close(ui);
+			/* A macro's plan, or a money step of a running macro: no
+			 * ends the run, its remaining steps included. */
+			if (macro_console_busy())
+				macro_console_cancel();
 			ui_feedback(ui, true, "Cancelled: nothing was done.");
 		}
+		return;
+	}
+	if (ui->ov == UI_OV_MACRO) {
+		ui_macro_key(ui, key);
 		return;
 	}
 	if (ui->ov == UI_OV_PICK) {
@@ -1397,6 +1498,10 @@ void ui_render(struct ui *ui)
 	if (!ui->now)
 		ui->now = time_now_ms();
 	ui_sync_model(ui);
+	if (ui->pick_macro) {
+		ui->pick_macro = false;
+		ui_macro_open(ui);
+	}
 	if (ui->dirty & UI_D_LAYOUT)
 		ui_layout(ui);
 	d = ui->dirty;
@@ -1570,6 +1675,8 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 	ui_apply_theme(ui);
 
 	ui->keys = keys_new();
+	/* Macros' own keys first, so the agent's binds file wins. */
+	macro_console_bind_keys(ui->keys);
 	keys_default_path(path, sizeof(path));
 	if (keys_load(ui->keys, path, true, e2, sizeof(e2)) < 0)
 		ui_feedback(ui, false, e2);
