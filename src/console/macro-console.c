@@ -332,6 +332,7 @@ int macro_cmd_macros(struct app *app, const struct cmd_call *call, unsigned flag
 	 * picker. With a filter, or with nothing to pick, the listing (it
 	 * says where macros go and which files have problems). */
 	if (app->ui && (flags & APP_RUN_INTERACTIVE) && !*filter && mc.set->n) {
+		json_decref(arr);
 		ui_pick_macro(app->ui);
 		app_feedback(app, call, true, "", NULL);
 		return 0;
