@@ -1074,8 +1074,17 @@ int hub_agent_put(const char *id, const char *name, int role, const char *skills
 	}
 	if (skills_csv && (!id_chars_ok(skills_csv, "_-,") || strstr(skills_csv, ",,") ||
 			   skills_csv[0] == ',' || strlen(skills_csv) > 1000)) {
-		snprintf(err, errlen, "--skills: names of a-z 0-9 _ - separated by commas, such as returns,billing");
+		snprintf(err, errlen, "--skills: names of A-Z a-z 0-9 _ - separated by commas, such as returns,billing");
 		return -1;
+	}
+	/* Each skill is sent in welcome, where the protocol allows 32 characters. */
+	for (const char *s = skills_csv; s && *s;) {
+		size_t n = strcspn(s, ",");
+		if (n > 32) {
+			snprintf(err, errlen, "--skills: \"%.*s\" is longer than 32 characters", (int)(n > 40 ? 40 : n), s);
+			return -1;
+		}
+		s += n + (s[n] == ',');
 	}
 	hub_token_hash(token, hash);
 	if (hub_store_exec(hub.st, SQL_AGENT_PUT, "ssssz" "sii", id, name, proto_enum_str(proto_enum_role, role),
