@@ -36,6 +36,8 @@ enum {
 
 struct app;
 struct cmd_call;
+struct proto_customer;
+struct proto_order;
 
 struct cmd_def {
 	const char *name;	/* "discount" */
@@ -94,6 +96,14 @@ void cmd_usage(const struct cmd_def *def, char *out, size_t size);
  */
 int cmd_parse_money(const char *s, int64_t *percent, int64_t *amount_minor,
 		    char *err, size_t errlen);
+/* "12.50 EUR" (or "-3.00 EUR"; no currency, no trailing space) into out. */
+void cmd_money_text(int64_t minor, const char *currency, char *out, size_t size);
+/* The customer's order with this id, or NULL (cu may be NULL). Lends. */
+const struct proto_order *cmd_find_order(const struct proto_customer *cu, const char *id);
+/* Looks like an order id, so `discount 10% o-5521 late` reads o-5521 as the
+ * order and `discount 10% late delivery` does not: one of the customer's
+ * orders, or "o-" and id characters. */
+bool cmd_order_like(const struct proto_customer *cu, const char *s);
 /* "SKU" → qty 1, "SKU:2" → 2. Returns 0 or -1 with err. sku is lent from s
  * (s is modified: the ':' becomes NUL). */
 int cmd_parse_line_item(char *s, const char **sku, int64_t *qty, char *err, size_t errlen);

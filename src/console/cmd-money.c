@@ -18,40 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void money(int64_t minor, const char *cur, char *out, size_t size)
-{
-	snprintf(out, size, "%s%lld.%02lld %s", minor < 0 ? "-" : "", (long long)llabs(minor) / 100,
-		 (long long)llabs(minor) % 100, cur && *cur ? cur : "");
-}
-
 static const struct proto_customer *customer_of(struct app *app, const char *conv)
 {
 	struct model_conv *c = app_conv_obj(app, conv);
 	return c && c->conv ? c->conv->customer : NULL;
-}
-
-static const struct proto_order *find_order(const struct proto_customer *cu, const char *id)
-{
-	if (!cu)
-		return NULL;
-	for (size_t i = 0; i < cu->orders.n; i++)
-		if (strcmp(cu->orders.v[i].id, id) == 0)
-			return &cu->orders.v[i];
-	return NULL;
-}
-
-/* Looks like an order id, so `discount 10% o-5521 late` reads o-5521 as the
- * order and `discount 10% late delivery` does not. */
-static bool order_like(const struct proto_customer *cu, const char *s)
-{
-	if (find_order(cu, s))
-		return true;
-	if (strncmp(s, "o-", 2) != 0 || !s[2])
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._:-", *p))
-			return false;
-	return true;
 }
 
 static const char *who(const struct proto_customer *cu)
@@ -79,7 +49,7 @@ int cmd_discount(struct app *app, const struct cmd_call *call, unsigned flags, c
 		return -1;
 	}
 	cu = customer_of(app, conv);
-	if (call->argc >= 3 && order_like(cu, call->argv[1])) {
+	if (call->argc >= 3 && cmd_order_like(cu, call->argv[1])) {
 		order = call->argv[1];
 		reason = cmd_rest(call, 2);
 	} else {
@@ -89,7 +59,7 @@ int cmd_discount(struct app *app, const struct cmd_call *call, unsigned flags, c
 		snprintf(err, errlen, "discount: give a reason (the customer's record keeps it). %s", usage);
 		goto out;
 	}
-	if (order && cu && cu->orders.n && !(ord = find_order(cu, order))) {
+	if (order && cu && cu->orders.n && !(ord = cmd_find_order(cu, order))) {
 		snprintf(err, errlen, "discount: order %.64s is not one of %s's orders.", order, who(cu));
 		goto out;
 	}
@@ -111,9 +81,9 @@ int cmd_discount(struct app *app, const struct cmd_call *call, unsigned flags, c
 			over = pct > m->limits->discount_percent_max;
 		}
 	} else {
-		money(amt, cur, amount, sizeof amount);
+		cmd_money_text(amt, cur, amount, sizeof amount);
 		if (m->limits) {
-			money(m->limits->discount_amount_max_minor, m->limits->currency, cap, sizeof cap);
+			cmd_money_text(m->limits->discount_amount_max_minor, m->limits->currency, cap, sizeof cap);
 			over = amt > m->limits->discount_amount_max_minor;
 		}
 	}
@@ -122,7 +92,7 @@ int cmd_discount(struct app *app, const struct cmd_call *call, unsigned flags, c
 	char ordtxt[128];
 	if (ord) {
 		char tot[48];
-		money(ord->total_minor, ord->currency, tot, sizeof tot);
+		cmd_money_text(ord->total_minor, ord->currency, tot, sizeof tot);
 		snprintf(ordtxt, sizeof ordtxt, "%s (%s, %s)", ord->id, tot, ord->status);
 	} else {
 		snprintf(ordtxt, sizeof ordtxt, "%s", order ? order : "none (a general discount)");
@@ -178,7 +148,7 @@ int cmd_return(struct app *app, const struct cmd_call *call, unsigned flags, cha
 		goto out;
 	}
 	cu = customer_of(app, conv);
-	ord = find_order(cu, call->argv[0]);
+	ord = cmd_find_order(cu, call->argv[0]);
 	if (cu && cu->orders.n && !ord) {
 		snprintf(err, errlen, "return: order %.64s is not one of %s's orders.", call->argv[0], who(cu));
 		goto out;
@@ -238,7 +208,7 @@ int cmd_return(struct app *app, const struct cmd_call *call, unsigned flags, cha
 		sb_addf(&sb, "  %lld x %s\n", (long long)lines[k].qty, lines[k].sku);
 	if (priced && ord) {
 		char tot[48];
-		money(refund, ord->currency, tot, sizeof tot);
+		cmd_money_text(refund, ord->currency, tot, sizeof tot);
 		sb_addf(&sb, "Refund:   %s (if the return is eligible)\n", tot);
 	} else {
 		sb_adds(&sb, "Refund:   worked out by the hub (order details not known here)\n");

@@ -357,6 +357,35 @@ out:
 
 /* ---- argument helpers ---- */
 
+void cmd_money_text(int64_t minor, const char *currency, char *out, size_t size)
+{
+	/* Amounts are bounded by the protocol (|minor| <= 1e11): no overflow. */
+	int64_t a = minor < 0 ? -minor : minor;
+
+	snprintf(out, size, "%s%lld.%02lld%s%s", minor < 0 ? "-" : "", (long long)(a / 100),
+		 (long long)(a % 100), currency && *currency ? " " : "", currency && *currency ? currency : "");
+}
+
+const struct proto_order *cmd_find_order(const struct proto_customer *cu, const char *id)
+{
+	for (size_t i = 0; cu && id && i < cu->orders.n; i++)
+		if (strcmp(cu->orders.v[i].id, id) == 0)
+			return &cu->orders.v[i];
+	return NULL;
+}
+
+bool cmd_order_like(const struct proto_customer *cu, const char *s)
+{
+	if (cmd_find_order(cu, s))
+		return true;
+	if (strncmp(s, "o-", 2) != 0 || !s[2])
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._:-", *p))
+			return false;
+	return true;
+}
+
 int cmd_parse_money(const char *s, int64_t *percent, int64_t *amount_minor, char *err, size_t errlen)
 {
 	size_t n = strlen(s);

@@ -43,14 +43,6 @@ static const struct proto_customer *customer_of(const struct macro_env *e)
 	return c && c->conv ? c->conv->customer : NULL;
 }
 
-static const struct proto_order *order_by_id(const struct proto_customer *cu, const char *id)
-{
-	for (size_t i = 0; cu && i < cu->orders.n; i++)
-		if (strcmp(cu->orders.v[i].id, id) == 0)
-			return &cu->orders.v[i];
-	return NULL;
-}
-
 /* The order in question: the one an earlier step named, else the most
  * recently placed. NULL with why. */
 static const struct proto_order *order_of(const struct macro_env *e, char *why, size_t whylen)
@@ -63,7 +55,7 @@ static const struct proto_order *order_of(const struct macro_env *e, char *why, 
 		return NULL;
 	}
 	if (e->order) {
-		best = order_by_id(cu, e->order);
+		best = cmd_find_order(cu, e->order);
 		if (!best)
 			snprintf(why, whylen, "order %.64s is not one of %s's orders", e->order, cu->name);
 		return best;
@@ -315,24 +307,6 @@ static const struct cmd_def *def_of_tmpl(const char *tmpl)
 	return d;
 }
 
-static void money_text(int64_t minor, const char *cur, char *out, size_t size)
-{
-	snprintf(out, size, "%lld.%02lld%s%s", (long long)(minor / 100), (long long)(minor % 100),
-		 cur && *cur ? " " : "", cur && *cur ? cur : "");
-}
-
-static bool order_like(const struct proto_customer *cu, const char *s)
-{
-	if (order_by_id(cu, s))
-		return true;
-	if (strncmp(s, "o-", 2) != 0 || !s[2])
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("._:-", *p))
-			return false;
-	return true;
-}
-
 /*
  * One line saying what a command step will do, with amounts for money;
  * *named_order gets the order it names (lent from call, or NULL).
@@ -352,14 +326,14 @@ static char *describe(const struct cmd_call *call, const struct macro_env *e, co
 		const struct proto_order *o = NULL;
 		if (cmd_parse_money(call->argv[0], &pct, &amt, why, sizeof why) < 0)
 			return xasprintf("discount: %s", why);
-		if (call->argc >= 3 && order_like(cu, call->argv[1])) {
+		if (call->argc >= 3 && cmd_order_like(cu, call->argv[1])) {
 			*named_order = call->argv[1];
-			o = order_by_id(cu, call->argv[1]);
+			o = cmd_find_order(cu, call->argv[1]);
 		}
 		if (pct) {
 			sb_addf(&sb, "discount %lld%%", (long long)pct);
 			if (o) {
-				money_text((o->total_minor * pct + 50) / 100, o->currency, a, sizeof a);
+				cmd_money_text((o->total_minor * pct + 50) / 100, o->currency, a, sizeof a);
 				sb_addf(&sb, " on %s (%s)", o->id, a);
 			} else if (*named_order) {
 				sb_addf(&sb, " on %s", *named_order);
@@ -371,12 +345,12 @@ static char *describe(const struct cmd_call *call, const struct macro_env *e, co
 					pct > lim->discount_percent_max ?
 					", above it: waits for a supervisor" : "");
 		} else {
-			money_text(amt, o ? o->currency : lim ? lim->currency : "", a, sizeof a);
+			cmd_money_text(amt, o ? o->currency : lim ? lim->currency : "", a, sizeof a);
 			sb_addf(&sb, "discount %s", a);
 			if (*named_order)
 				sb_addf(&sb, " on %s", *named_order);
 			if (lim) {
-				money_text(lim->discount_amount_max_minor, lim->currency, b, sizeof b);
+				cmd_money_text(lim->discount_amount_max_minor, lim->currency, b, sizeof b);
 				sb_addf(&sb, " — your cap %s%s", b, amt > lim->discount_amount_max_minor ?
 					", above it: waits for a supervisor" : "");
 			}
@@ -386,7 +360,7 @@ static char *describe(const struct cmd_call *call, const struct macro_env *e, co
 		return sb_take(&sb);
 	}
 	if (strcmp(name, "return") == 0) {
-		const struct proto_order *o = order_by_id(cu, call->argv[0]);
+		const struct proto_order *o = cmd_find_order(cu, call->argv[0]);
 		int64_t refund = 0;
 		bool priced = o != NULL;
 		*named_order = call->argv[0];
@@ -410,7 +384,7 @@ static char *describe(const struct cmd_call *call, const struct macro_env *e, co
 		}
 		sb_addf(&sb, " from %s", call->argv[0]);
 		if (priced) {
-			money_text(refund, o->currency, a, sizeof a);
+			cmd_money_text(refund, o->currency, a, sizeof a);
 			sb_addf(&sb, " (refund %s if eligible)", a);
 		}
 		return sb_take(&sb);
