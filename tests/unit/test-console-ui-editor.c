@@ -187,8 +187,51 @@ static void test_unsafe_keys(void)
 	ui_editor_free(&e);
 }
 
+/* The help's wrapped lines hang under their description column. */
+static void test_wrap_hang(void)
+{
+	const char *t = "  claim [ID|next]      Take a conversation: the selected one or the next\n"
+			"  Prose goes on for a while here\n"
+			"\n"
+			"  S  supervisor-view - switch";
+	struct ui_wline l[16];
+	size_t n;
+
+	CHECK_INT(ui_hang("  claim [ID]   Take it", 22, 80), 15);
+	CHECK_INT(ui_hang("  plain prose, one blank", 24, 80), 2);
+	CHECK_INT(ui_hang("no lead", 7, 80), 0);
+	/* Past half the width: the line's own lead instead. */
+	CHECK_INT(ui_hang("  abcdefghijklmnopqrstuvwxyz   desc", 35, 40), 2);
+	/* Wide characters count as two columns. */
+	CHECK_INT(ui_hang("  \xe7\x8e\x8b\xe7\x8e\x8b  desc", 16, 80), 8);
+
+	n = ui_wrap_hang(t, 50, l, 16);
+	CHECK_INT(n, 5);
+	if (n != 5)
+		return;
+	CHECK_INT(l[0].indent, 0);
+	CHECK(strncmp(t + l[0].off, "  claim [ID|next]      Take a conversation: the", l[0].len) == 0);
+	/* The rest of the description, under "Take" (column 23). */
+	CHECK_INT(l[1].indent, 23);
+	CHECK(l[1].len == strlen("selected one or the next"));
+	CHECK(strncmp(t + l[1].off, "selected one or the next", l[1].len) == 0);
+	/* Prose and the empty line keep their own indent. */
+	CHECK_INT(l[2].indent, 0);
+	CHECK(strncmp(t + l[2].off, "  Prose goes on", 15) == 0);
+	CHECK_INT(l[3].len, 0);
+	CHECK_INT(l[4].indent, 0);
+	CHECK(strncmp(t + l[4].off, "  S  supervisor-view - switch", l[4].len) == 0);
+	/* Narrower, column 23 is past half: the continuation keeps the lead. */
+	n = ui_wrap_hang(t, 40, l, 16);
+	CHECK_INT(n, 6);
+	CHECK_INT(l[1].indent, 2);
+	CHECK(strncmp(t + l[1].off, "conversation: the", 17) == 0);
+	/* Counting only (max 0) gives the same number. */
+	CHECK_INT(ui_wrap_hang(t, 40, NULL, 0), n);
+}
+
 static const struct test tests[] = {
 	TEST(test_motion), TEST(test_combining), TEST(test_kill_yank), TEST(test_multiline),
-	TEST(test_history), TEST(test_unsafe_keys),
+	TEST(test_history), TEST(test_unsafe_keys), TEST(test_wrap_hang),
 };
 TEST_MAIN(tests)

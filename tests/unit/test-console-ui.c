@@ -720,9 +720,19 @@ static void test_keys(void)
 	step("input");
 	REPLY_HAS("cancels=1 ");
 	REPLY_HAS("runs=!macro late-apology|");
-	/* ? opens help and q closes it without quitting. */
-	keys_in("?");
-	step("input");
+	/* ? opens help and q closes it without quitting. The guide for a new
+	 * agent comes first, before the key list. */
+	{
+		size_t from = g_out.len;
+		const char *guide, *keys;
+		keys_in("?");
+		step("input");
+		guide = memmem(g_out.buf + from, g_out.len - from, "From queue to handback", 22);
+		keys = memmem(g_out.buf + from, g_out.len - from, "Keys (change them", 17);
+		CHECK(guide != NULL);
+		CHECK(keys != NULL);
+		CHECK(guide && keys && guide < keys);
+	}
 	keys_in("q");
 	step("input");
 	REPLY_HAS("runs= ");

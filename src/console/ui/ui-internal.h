@@ -247,6 +247,27 @@ size_t ui_super_pending(const struct ui *ui, const struct model_approval **out, 
 int ui_super_idle_s(const struct ui *ui);
 
 /* ---- ui.c ---- */
+
+/* A wrapped line of an overlay: bytes [off, off+len), drawn indent
+ * columns in. */
+struct ui_wline {
+	size_t off, len;
+	int indent;
+};
+
+/*
+ * Where a line's continuation goes: under its description column, which is
+ * where text resumes after the first gap of two or more blanks ("  claim
+ * [ID]      Take a conversation." -> under "Take"); a line without such a
+ * gap (prose) keeps its own leading blanks. Half of cols at most, so a
+ * narrow overlay still has room for words.
+ */
+int ui_hang(const char *s, size_t len, int cols);
+/* Wraps text to cols (text_wrap), each line's continuation hanging at
+ * ui_hang(). Fills at most max lines of out (NULL when max is 0); returns
+ * how many lines there are. */
+size_t ui_wrap_hang(const char *text, int cols, struct ui_wline *out, size_t max);
+
 struct model *ui_model(const struct ui *ui);
 /* Runs a command line from the screen; errors become feedback. */
 int ui_run(struct ui *ui, const char *cmdline, unsigned flags);

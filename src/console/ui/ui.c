@@ -285,27 +285,84 @@ void ui_confirm(struct ui *ui, const char *title, const char *body, const char *
 	ui_overlay_open(ui, UI_OV_CONFIRM, title, body, cmdline);
 }
 
-void ui_show_help(struct ui *ui)
+/* Rank of a bound command in the help: screen actions in the order of
+ * keys_actions (moving, then choosing, then the rest), commands after. */
+static size_t ui_help_rank(const char *cmd)
 {
-	struct strbuf sb = STRBUF_INIT;
-	size_t n;
-	const struct cmd_def *cmds = app_cmd_table(&n);
-	char *list = keys_list(ui->keys);
+	const struct keys_action *a = keys_action_find(cmd);
 
-	sb_adds(&sb, "Keys (change them with :bind KEY COMMAND, or in ~/.config/baton/binds)\n\n");
+	return a ? (size_t)(a - keys_actions) : keys_nactions;
+}
+
+/* The key list of the help: one line per command with every key bound to
+ * it ("g, home   top  - ..."), screen actions first in their table's order,
+ * so what a new agent needs first comes first and no command repeats. */
+static void ui_help_keys(struct ui *ui, struct strbuf *sb)
+{
+	char *list = keys_list(ui->keys), **cmds = NULL;
+	size_t n = 0, cap = 0;
+
 	for (char *line = list, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-		const struct keys_action *a;
 		char *cmd;
+		bool seen = false;
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
 		/* "KEY<blanks>COMMAND": the key name has no blanks. */
 		cmd = line + strcspn(line, " ");
 		cmd += strspn(cmd, " ");
-		a = keys_action_find(cmd);
-		sb_addf(&sb, "  %s%s%s\n", line, a ? "  - " : "", a ? a->help : "");
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = strcmp(cmds[i], cmd) == 0;
+		if (seen || !*cmd)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			cmds = xrealloc(cmds, cap * sizeof(*cmds));
+		}
+		cmds[n++] = cmd;
 	}
+	/* A stable insertion sort by rank: few lines, and first-seen order
+	 * (by key name) is kept among commands. */
+	for (size_t i = 1; i < n; i++) {
+		char *c = cmds[i];
+		size_t j = i, r = ui_help_rank(c);
+		while (j > 0 && ui_help_rank(cmds[j - 1]) > r) {
+			cmds[j] = cmds[j - 1];
+			j--;
+		}
+		cmds[j] = c;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct keys_action *a = keys_action_find(cmds[i]);
+		char *k = keys_for(ui->keys, cmds[i]);
+		sb_addf(sb, "  %-12s %s%s%s\n", k, cmds[i], a ? "  - " : "", a ? a->help : "");
+		free(k);
+	}
+	free(cmds);
 	free(list);
+}
+
+void ui_show_help(struct ui *ui)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t n;
+	const struct cmd_def *cmds = app_cmd_table(&n);
+
+	/* First, for a new agent: most read the first screen only. */
+	sb_adds(&sb, "From queue to handback (new here? this is the whole job)\n\n"
+		"  1. j / k      choose an escalation in the queue\n"
+		"  2. Enter      claim it: it is yours until you hand it back\n"
+		"  3. c          write to the customer; Enter sends, Esc keeps the draft\n"
+		"  4. :          run a command, for example\n"
+		"                :discount 10% late parcel      a discount (asks first)\n"
+		"                :return ORDER SKU -- reason    a return (R ticks items)\n"
+		"                :label RMA                     its shipping label\n"
+		"                :macros                        ready-made replies\n"
+		"  5. :handback resolved NOTE   give it back to the bot when done\n"
+		"                (unresolved or follow_up if it is not)\n"
+		"  n / p         your next / previous conversation;  Esc closes this help\n\n");
+	sb_adds(&sb, "Keys (change them with :bind KEY COMMAND, or in ~/.config/baton/binds)\n\n");
+	ui_help_keys(ui, &sb);
 	sb_adds(&sb, "\nWriting (compose area and : line)\n\n"
 		"  Enter        send (compose) / run (: line)\n"
 		"  meta-Enter   new line in the message (also ctrl-j); a multi-line paste asks first\n"
@@ -328,13 +385,11 @@ void ui_show_help(struct ui *ui)
 		char *k = keys_for(ui->keys, cmds[i].name);
 		char head[96];
 		snprintf(head, sizeof(head), "%s %s", cmds[i].name, cmds[i].args);
-		sb_addf(&sb, "  %-34s %s%s%s%s\n", head, cmds[i].help, *k ? "  [" : "", k,
+		/* Two blanks at least: ui_wrap_hang finds the description there. */
+		sb_addf(&sb, "  %-34s  %s%s%s%s\n", head, cmds[i].help, *k ? "  [" : "", k,
 			*k ? "]" : "");
 		free(k);
 	}
-	sb_adds(&sb, "\nFrom queue to handback: j/k to pick an escalation, Enter claims it, c to\n"
-		"write, :discount 10% reason, :return ORDER SKU -- reason (or R to pick items),\n"
-		":label RMA, then :handback resolved NOTE.\n");
 	ui_overlay_open(ui, UI_OV_TEXT, "Help  (j/k/PgUp/PgDn scroll, q or Esc closes)", sb_str(&sb), NULL);
 	sb_free(&sb);
 }
@@ -455,10 +510,68 @@ static void ui_pick_done(struct ui *ui)
 	ui->dirty |= UI_D_LAYOUT;
 }
 
+int ui_hang(const char *s, size_t len, int cols)
+{
+	size_t lead = strspn(s, " "), i;
+	int col = -1;
+
+	if (lead > len)
+		lead = len;
+	for (i = lead; i + 1 < len; i++) {
+		if (s[i] == ' ' && s[i + 1] == ' ' && i > lead) {
+			while (i < len && s[i] == ' ')
+				i++;
+			if (i < len)
+				col = (int)text_width(s, i);
+			break;
+		}
+	}
+	if (col < 0 || col * 2 > cols)
+		col = (int)lead * 2 > cols ? 0 : (int)lead;
+	return col;
+}
+
+size_t ui_wrap_hang(const char *text, int cols, struct ui_wline *out, size_t max)
+{
+	size_t n = 0;
+	const char *p = text, *end = text + strlen(text);
+
+	if (cols < 1)
+		cols = 1;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t llen = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		struct text_line first;
+		int hang = ui_hang(p, llen, cols);
+		size_t lines = text_wrap(p, llen, (size_t)cols, &first, 1);
+
+		if (n < max)
+			out[n] = (struct ui_wline){ (size_t)(p - text) + first.off, first.len, 0 };
+		n++;
+		if (lines > 1) {
+			const char *rest = p + first.off + first.len;
+			size_t rlen = llen - first.off - first.len, m;
+			struct text_line *tl;
+			while (rlen && *rest == ' ')
+				rest++, rlen--;
+			m = text_wrap(rest, rlen, (size_t)(cols - hang), NULL, 0);
+			tl = xcalloc(m, sizeof(*tl));
+			text_wrap(rest, rlen, (size_t)(cols - hang), tl, m);
+			for (size_t k = 0; k < m; k++, n++)
+				if (n < max)
+					out[n] = (struct ui_wline){ (size_t)(rest - text) + tl[k].off, tl[k].len,
+								    hang };
+			free(tl);
+		}
+		p += llen + (nl ? 1 : 0);
+	}
+	return n;
+}
+
 static void ui_overlay_draw(struct ui *ui)
 {
 	int rows = LINES, cols = COLS, h, w, y0, x0, inner;
-	struct text_line *tl = NULL;
+	struct ui_wline *tl = NULL;
 	size_t need = 0;
 	const char *text = ui->ov_text ? ui->ov_text : "";
 
@@ -471,9 +584,9 @@ static void ui_overlay_draw(struct ui *ui)
 		 * its old border behind) while the agent filters. */
 		need = ui->mpick->set->n < MACRO_PICK_MAX ? ui->mpick->set->n : MACRO_PICK_MAX;
 	} else {
-		need = text_wrap(text, strlen(text), (size_t)(inner > 1 ? inner : 1), NULL, 0);
+		need = ui_wrap_hang(text, inner, NULL, 0);
 		tl = xcalloc(need + 1, sizeof(*tl));
-		text_wrap(text, strlen(text), (size_t)(inner > 1 ? inner : 1), tl, need);
+		ui_wrap_hang(text, inner, tl, need);
 	}
 	if (ui->ov == UI_OV_TEXT)
 		h = rows - 2;
@@ -551,7 +664,9 @@ static void ui_overlay_draw(struct ui *ui)
 				ui_draws(ui, ui->wov, slot, line, inner);
 				ui_pad(ui, ui->wov, slot, w - 2);
 			} else {
-				ui_draw(ui, ui->wov, THEME_DIALOG, text + tl[li].off, tl[li].len, inner);
+				wmove(ui->wov, 1 + r, 2 + tl[li].indent);
+				ui_draw(ui, ui->wov, THEME_DIALOG, text + tl[li].off, tl[li].len,
+					inner - tl[li].indent);
 			}
 		}
 	}
