@@ -53,6 +53,12 @@ struct app_priv {
 	bool was_connected;
 	bool follow_synced;	/* --follow printed its snapshot: resume with since from now on */
 	int64_t last_input_ms;	/* when the agent last pressed a key (wall clock) */
+	/* A money dialog is about one conversation: its line, confirmed, runs
+	 * there even if the selection moved meanwhile (baton :open, a click of
+	 * n/p is impossible under the modal dialog, the control socket is not). */
+	char *confirm_line;
+	char confirm_conv[MODEL_ID_MAX + 1];
+	char pinned_conv[MODEL_ID_MAX + 1];	/* set while such a line runs */
 
 	/* Headless. */
 	struct cmd_line hl;
@@ -183,6 +189,8 @@ const char *app_conv_for(struct app *app, const char *given, char *err, size_t e
 {
 	if (given && *given)
 		return given;
+	if (app->priv && app->priv->pinned_conv[0])
+		return app->priv->pinned_conv;
 	if (app->model->sel[0])
 		return app->model->sel;
 	snprintf(err, errlen, "No conversation selected: open one first (open ID, next), or claim one.");
@@ -192,18 +200,20 @@ const char *app_conv_for(struct app *app, const char *given, char *err, size_t e
 int app_confirm_money(struct app *app, const struct cmd_call *call, unsigned flags,
 		      const char *title, const char *body)
 {
-	const char *rest = app->priv ? app->priv->line_rest : NULL;
+	struct app_priv *p = app->priv;
+	const char *rest = p ? p->line_rest : NULL;
+	char *line;
 
 	if ((flags & APP_RUN_CONFIRMED) || !(flags & APP_RUN_INTERACTIVE) || !app->ui)
 		return 0;
-	if (rest && *rest) {
-		/* "discount 10% late; say done": yes runs both, in order. */
-		char *line = xasprintf("%s; %s", call->text, rest);
-		ui_confirm(app->ui, title, body, line);
-		free(line);
-	} else {
-		ui_confirm(app->ui, title, body, call->text);
-	}
+	/* "discount 10% late; say done": yes runs both, in order. */
+	line = rest && *rest ? xasprintf("%s; %s", call->text, rest) : xstrdup(call->text);
+	free(p->confirm_line);
+	p->confirm_line = xstrdup(line);
+	snprintf(p->confirm_conv, sizeof p->confirm_conv, "%s",
+		 app_conv_for(app, NULL, NULL, 0) ? app_conv_for(app, NULL, NULL, 0) : "");
+	ui_confirm(app->ui, title, body, line);
+	free(line);
 	return 1;
 }
 
@@ -449,11 +459,21 @@ int app_run(struct app *app, const char *cmdline, unsigned flags, char *err, siz
 {
 	struct cmd_line l;
 	int rc = 0;
+	char outer_pin[MODEL_ID_MAX + 1];
 
 	if (errlen)
 		err[0] = '\0';
 	if (cmd_parse(cmdline, &l, err, errlen) < 0)
 		return -1;
+	/* A line run from inside another (a macro step) keeps the outer pin. */
+	memcpy(outer_pin, app->priv->pinned_conv, sizeof outer_pin);
+	/* The yes to a money dialog: run where the dialog said. */
+	if ((flags & APP_RUN_CONFIRMED) && app->priv->confirm_line &&
+	    strcmp(cmdline, app->priv->confirm_line) == 0) {
+		snprintf(app->priv->pinned_conv, sizeof app->priv->pinned_conv, "%s", app->priv->confirm_conv);
+		free(app->priv->confirm_line);
+		app->priv->confirm_line = NULL;
+	}
 	for (size_t i = 0; i < l.n && !app->quit; i++) {
 		struct strbuf rest = STRBUF_INIT;
 		for (size_t k = i + 1; k < l.n; k++)
@@ -467,6 +487,7 @@ int app_run(struct app *app, const char *cmdline, unsigned flags, char *err, siz
 		if (rc != 0)
 			break;
 	}
+	memcpy(app->priv->pinned_conv, outer_pin, sizeof outer_pin);
 	cmd_line_free(&l);
 	return rc;
 }
@@ -1144,6 +1165,10 @@ void app_close(struct app *app)
 	if (p && p->ctl) {
 		ctl_free(p->ctl);
 		p->ctl = NULL;
+	}
+	if (p) {
+		free(p->confirm_line);
+		p->confirm_line = NULL;
 	}
 	macro_console_close();
 	ui_free(app->ui);
