@@ -40,6 +40,7 @@ enum {
 	UI_D_LAYOUT  = 1u << 7,	/* windows must be rebuilt */
 	UI_D_APPEND  = 1u << 8,	/* new lines at the bottom of the transcript only */
 	UI_D_SUPER   = 1u << 9,	/* the supervisor screen */
+	UI_D_SLA     = 1u << 10,	/* the context pane's SLA countdown only */
 	UI_D_ALL     = 0xffffu & ~UI_D_APPEND,
 };
 
@@ -134,6 +135,9 @@ struct ui {
 	/* context pane */
 	int ctx_top;
 	size_t ctx_nlines;
+	/* Where the last full draw put the SLA countdown's value, so the
+	 * one-second tick rewrites that cell only; y -1: not on screen. */
+	int ctx_sla_y, ctx_sla_x, ctx_sla_w;
 
 	/* overlays */
 	enum ui_overlay ov;
@@ -219,6 +223,9 @@ void view_chat_scroll(struct ui *ui, int delta);
 void view_chat_free(struct ui *ui);
 
 void view_context_draw(struct ui *ui);
+/* Rewrites the SLA countdown in place; false if it is not where the last
+ * full draw put it (or no longer fits): draw the pane whole then. */
+bool view_context_sla(struct ui *ui);
 void view_context_scroll(struct ui *ui, int delta);
 
 /* Editors. */

@@ -1386,7 +1386,7 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 	if (c && (c->customer_typing_until || c->agent_typing_until))
 		ui->dirty |= UI_D_TITLES;
 	if (c && c->conv && c->conv->sla_due_at)
-		ui->dirty |= UI_D_CONTEXT;
+		ui->dirty |= UI_D_SLA;	/* the countdown only, not the pane */
 	ui_alerts(ui);
 }
 
@@ -1544,7 +1544,10 @@ static void ui_draw_compose(struct ui *ui)
 		wattrset(ui->wctitle, ui->attr[slot]);
 		waddch(ui->wctitle, ' ');
 		ui_draws(ui, ui->wctitle, slot, ui->fb, cols - 2);
-		ui_pad(ui, ui->wctitle, slot, cols);
+		/* The rest with the plain blank, not ~100 bold ones: ncurses
+		 * sends an erase to the end of the line for it. */
+		wattrset(ui->wctitle, ui->blank);
+		wclrtoeol(ui->wctitle);
 	} else {
 		if (ui->mode == UI_MODE_CMDLINE)
 			sb_adds(&sb, "Command: Enter runs, Tab completes, Esc cancels, ? help");
@@ -1641,7 +1644,7 @@ void ui_render(struct ui *ui)
 			view_super_draw(ui);
 			ui_out(ui->wsuper);
 		}
-		d &= ~(UI_D_QUEUE | UI_D_CHAT | UI_D_APPEND | UI_D_CONTEXT | UI_D_TITLES);
+		d &= ~(UI_D_QUEUE | UI_D_CHAT | UI_D_APPEND | UI_D_CONTEXT | UI_D_TITLES | UI_D_SLA);
 	}
 	if (d & (UI_D_QUEUE | UI_D_TITLES)) {
 		view_queue_draw(ui);
@@ -1668,6 +1671,10 @@ void ui_render(struct ui *ui)
 	if (d & (UI_D_CONTEXT | UI_D_TITLES)) {
 		view_context_draw(ui);
 		ui_out(ui->pw[UI_PANE_CONTEXT].title);
+		ui_out(ui->pw[UI_PANE_CONTEXT].body);
+	} else if (d & UI_D_SLA) {
+		if (!view_context_sla(ui))
+			view_context_draw(ui);
 		ui_out(ui->pw[UI_PANE_CONTEXT].body);
 	}
 	if (d & UI_D_TITLES) {
@@ -1741,10 +1748,14 @@ struct ui *ui_new(struct app *app, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot use the terminal \"%s\": is its terminfo installed?", term);
 		return NULL;
 	}
+	/* No typeahead check: ncurses would poll stdin between chunks and
+	 * write an update in several write()s; the loop reads keys itself. */
+	typeahead(-1);
 	ui = xcalloc(1, sizeof(*ui));
 	ui->app = app;
 	ui->curs = -1;
 	ui->last_minute = -1;
+	ui->ctx_sla_y = -1;
 	ui->compose.multiline = true;
 	ui->focus = UI_PANE_QUEUE;
 	ui->band = UI_PANE_QUEUE;

@@ -20,6 +20,7 @@ struct view_ctx_par {
 	char *text;		/* sanitized */
 	size_t lead;		/* label bytes */
 	int lslot, slot, indent;
+	bool sla;		/* the SLA countdown (view_context_sla) */
 };
 
 struct view_ctx {
@@ -53,6 +54,7 @@ static void view_ctx_add(struct view_ctx *x, int indent, int lslot, const char *
 	p->lslot = lslot;
 	p->slot = slot;
 	p->indent = indent;
+	p->sla = false;
 	free(l);
 	free(r);
 	sb_free(&sb);
@@ -77,6 +79,17 @@ static int view_ctx_outcome_slot(const char *o)
 		if (strcasecmp(o, good[i]) == 0)
 			return THEME_CTX_GOOD;
 	return THEME_CTX_VALUE;
+}
+
+/* "in 4:07" or "passed 1h05 ago". */
+static void view_ctx_sla_text(const struct ui *ui, const struct proto_conversation *cv, char *out,
+			      size_t size)
+{
+	int64_t left = (cv->sla_due_at - ui->now) / 1000;
+	char w[32];
+
+	ui_fmt_wait(left < 0 ? -left : left, w, sizeof(w));
+	snprintf(out, size, left < 0 ? "passed %s ago" : "in %s", w);
 }
 
 static void view_ctx_build(struct ui *ui, const struct proto_conversation *cv,
@@ -140,15 +153,16 @@ static void view_ctx_build(struct ui *ui, const struct proto_conversation *cv,
 			PROTO_ENUM_STR(channel, cv->channel));
 		if (cv->language)
 			sb_addf(&sb, "  %s", cv->language);
-		if (cv->sla_due_at) {
-			int64_t left = (cv->sla_due_at - ui->now) / 1000;
-			ui_fmt_wait(left < 0 ? -left : left, a, sizeof(a));
-			sb_addf(&sb, left < 0 ? "  SLA passed %s ago" : "  SLA in %s", a);
-		}
 		if (cv->assignee)
 			sb_addf(&sb, "  with %s", cv->assignee);
 		view_ctx_add(x, 1, THEME_CTX_LABEL, "conv ", THEME_CTX_VALUE, "%s", sb_str(&sb));
 		sb_free(&sb);
+		/* A line of its own: the tick rewrites this value, nothing else. */
+		if (cv->sla_due_at) {
+			view_ctx_sla_text(ui, cv, a, sizeof(a));
+			view_ctx_add(x, 1, THEME_CTX_LABEL, "SLA ", THEME_CTX_VALUE, "%s", a);
+			x->v[x->n - 1].sla = true;
+		}
 	}
 	if (e && e->summary && *e->summary) {
 		view_ctx_heading(x, "Bot's summary");
@@ -251,6 +265,7 @@ void view_context_draw(struct ui *ui)
 	getmaxyx(w, h, width);
 	ui_draw_title(ui, ui->pw[UI_PANE_CONTEXT].title, "Context", ui->focus == UI_PANE_CONTEXT);
 	werase(w);
+	ui->ctx_sla_y = -1;
 	view_ctx_build(ui, c ? c->conv : NULL, q, &x);
 	for (size_t i = 0; i < x.n; i++) {
 		struct view_ctx_par *p = &x.v[i];
@@ -280,6 +295,11 @@ void view_context_draw(struct ui *ui)
 			used = ui_draw(ui, w, p->lslot, p->text + tl[k].off, lead, width - 1 - xcol);
 			ui_draw(ui, w, p->slot, p->text + tl[k].off + lead, tl[k].len - lead,
 				width - 1 - xcol - used);
+			if (p->sla && need == 1 && lead == p->lead) {
+				ui->ctx_sla_y = (int)y;
+				ui->ctx_sla_x = xcol + used;
+				ui->ctx_sla_w = width - 1 - xcol - used;
+			}
 		}
 	}
 	ui->ctx_nlines = row;
@@ -287,6 +307,26 @@ void view_context_draw(struct ui *ui)
 		free(x.v[i].text);
 	free(x.v);
 	free(tl);
+}
+
+bool view_context_sla(struct ui *ui)
+{
+	WINDOW *w = ui->pw[UI_PANE_CONTEXT].body;
+	struct model_conv *c = model_selected(ui_model(ui));
+	char a[64];
+
+	if (!w || ui->ctx_sla_y < 0 || !c || !c->conv || !c->conv->sla_due_at)
+		return false;
+	view_ctx_sla_text(ui, c->conv, a, sizeof(a));
+	if ((int)text_width(a, strlen(a)) > ui->ctx_sla_w)
+		return false;
+	wmove(w, ui->ctx_sla_y, ui->ctx_sla_x);
+	ui_draw(ui, w, THEME_CTX_VALUE, a, strlen(a), ui->ctx_sla_w);
+	/* "in 10:00" -> "in 9:59": the cell left over is cleared with the
+	 * plain blank, which ncurses sends as one erase. */
+	wattrset(w, ui->blank);
+	wclrtoeol(w);
+	return true;
 }
 
 void view_context_scroll(struct ui *ui, int delta)
