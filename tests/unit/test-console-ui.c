@@ -845,6 +845,29 @@ static void test_never_raw(void)
 static pid_t g_pid;
 
 /* Quitting restores the terminal: bracketed paste off, the screen left. */
+/* ctrl-z: the terminal is given back (bracketed paste off, the screen
+ * left) and taken again (paste on, everything repainted). The child is a
+ * session leader on its own pty, an orphaned process group, so the kernel
+ * drops the stop and the suspend returns at once: what is checked is the
+ * way out and back in. Needs the `suspend` action in keys.c. */
+static void test_suspend(void)
+{
+	size_t from = g_out.len, n;
+
+	if (!keys_action_find("suspend")) {
+		printf("# ctrl-z: keys.c has no suspend action yet; not checked\n");
+		return;
+	}
+	keys_in("\x1a");	/* ctrl-z */
+	n = step("input");
+	REPLY_HAS("runs= ");
+	CHECK(has(g_out.buf + from, g_out.len - from, "\033[?2004l"));
+	CHECK(has(g_out.buf + from, g_out.len - from, "\033[?2004h"));
+	/* Repainted whole: the customer's name and the status bar again. */
+	CHECK(has(g_out.buf + from, g_out.len - from, "Ay\xc5\x9f" "e Y\xc4\xb1lmaz"));
+	CHECK(n > 1000);
+}
+
 static void test_quit(void)
 {
 	int status = -1;
@@ -858,7 +881,8 @@ static void test_quit(void)
 
 static const struct test tests[] = {
 	TEST(test_first_paint), TEST(test_incoming_message), TEST(test_status_change),
-	TEST(test_keys), TEST(test_context), TEST(test_theme), TEST(test_scrollback), TEST(test_resize), TEST(test_never_raw), TEST(test_quit),
+	TEST(test_keys), TEST(test_context), TEST(test_theme), TEST(test_scrollback), TEST(test_resize), TEST(test_never_raw), TEST(test_suspend),
+	TEST(test_quit),
 };
 
 int main(int argc, char **argv)

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -986,6 +987,42 @@ static void ui_start_compose(struct ui *ui)
 	ui->dirty |= UI_D_COMPOSE;
 }
 
+/*
+ * ctrl-z: stop like any terminal program. The keys come in raw mode, so the
+ * terminal sends no SIGTSTP itself: restore the terminal, stop with the
+ * default action (not ncurses' handler, which would redraw on its own
+ * behind the loop's back), and repaint everything when the shell's fg
+ * continues us. A process whose SIGTSTP is ignored (started by a program
+ * without job control) is not stopped: it says so instead.
+ */
+static void ui_suspend(struct ui *ui)
+{
+	struct sigaction dfl, old;
+
+	if (sigaction(SIGTSTP, NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+		ui_feedback(ui, false, "Cannot suspend: baton was started without job control (SIGTSTP is ignored).");
+		return;
+	}
+	fputs("\033[?2004l", stdout);	/* bracketed paste off for the shell */
+	fflush(stdout);
+	endwin();
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &old);
+	raise(SIGTSTP);
+	/* Here again after SIGCONT (or at once if the process group is
+	 * orphaned and the kernel dropped the stop). */
+	sigaction(SIGTSTP, &old, NULL);
+	fputs("\033[?2004h", stdout);
+	fflush(stdout);
+	/* The shell drew over the screen, and the terminal may have changed
+	 * size meanwhile. */
+	ui_on_resize(ui);
+	clearok(curscr, TRUE);
+	ui->dirty |= UI_D_ALL | UI_D_LAYOUT;
+}
+
 static void ui_action(struct ui *ui, const char *name, const char *args)
 {
 	while (args && *args == ' ')
@@ -1055,6 +1092,8 @@ static void ui_action(struct ui *ui, const char *name, const char *args)
 		ui_pick_open(ui);
 	} else if (!strcmp(name, "supervisor-view")) {
 		ui_show_super(ui, !ui->super_on);
+	} else if (!strcmp(name, "suspend")) {
+		ui_suspend(ui);
 	} else if (!strcmp(name, "cancel")) {
 		ui->fb[0] = '\0';
 		ui->dirty |= UI_D_COMPOSE;
