@@ -61,7 +61,7 @@ static const struct cmd_def table[] = {
 	{ "macro", "[--plan] NAME [ANSWER]...",
 	  N_("Run a macro from ~/.config/baton/macros (baton-macros(5)); --plan only shows its steps."),
 	  "", CMD_F_CONV, 1, -1, macro_cmd_macro },
-	{ "macros", "[FILTER]", N_("List the macros, or those whose name or title contains FILTER."),
+	{ "macros", "[FILTER]", N_("Pick a macro: type to filter, Enter runs it. With FILTER (or headless): list the matching ones."),
 	  "", CMD_F_REST, 0, 1, macro_cmd_macros },
 	{ "quit", "", N_("Leave baton (unsent commands go out next time)."), "q", 0, 0, 0, cmd_quit },
 	{ "approve", "ID [NOTE]", N_("Supervisor: approve a pending action."),

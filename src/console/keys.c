@@ -353,6 +353,7 @@ const struct keys_action keys_actions[] = {
 	{ "redraw", "repaint the whole screen" },
 	{ "cancel", "close a dialog, the help or a message" },
 	{ "supervisor-view", "supervisors: switch between the supervisor screen and the agent panes" },
+	{ "suspend", "stop baton and return to the shell (fg brings it back)" },
 };
 const size_t keys_nactions = BATON_ARRAY_LEN(keys_actions);
 
@@ -395,7 +396,7 @@ static const struct {
 	{ "c", "compose" }, { "i", "compose" }, { "ctrl-l", "redraw" }, { "esc", "cancel" },
 	{ "n", "next" }, { "p", "prev" }, { "q", "quit" },
 	{ "F5", "claim next" }, { "R", "return-items" }, { "a", "status away" }, { "o", "status online" },
-	{ "S", "supervisor-view" },
+	{ "S", "supervisor-view" }, { "ctrl-z", "suspend" },
 };
 
 static struct keys_bindv *keys_slot(const struct keys *k, int key)
