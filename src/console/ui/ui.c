@@ -1216,11 +1216,6 @@ static void ui_key(struct ui *ui, int key)
 	}
 	if (ui->super_on && view_super_key(ui, key))
 		return;
-	/* S switches views unless the agent bound it to something else. */
-	if (key == 'S' && !keys_lookup(ui->keys, key)) {
-		ui_action(ui, "supervisor-view", NULL);
-		return;
-	}
 	ui_binding(ui, key);
 }
 
