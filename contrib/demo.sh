@@ -22,7 +22,7 @@ cleanup() {
 	[ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null
 	rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP
 
 # A free port: 7300 if it is free, else one the kernel picks.
 port=7300
