@@ -140,9 +140,10 @@ static const char SQL_CONV_REQUEUE[] =
 	"UPDATE conversations SET state = 'queued', assignee = NULL, priority = ?, queued_at = ?, sla_due_at = ?,"
 	" escalation = ?, skills = ?, customer = coalesce(?, customer), callback_url = coalesce(?, callback_url),"
 	" disposition = NULL, handback_note = NULL, tags = NULL, csat = NULL, version = version + 1 WHERE n = ?";
-static const char SQL_LAST_MSG_AT[] = "SELECT max(at) FROM messages WHERE conv = ?";
+static const char SQL_LAST_MSG_AT[] = "SELECT at FROM msg_last WHERE conv = ?";
 static const char SQL_MSG_INSERT[] =
-	"INSERT INTO messages(conv, sender, author, kind, text, at) VALUES (?, ?, NULL, 'public', ?, ?)";
+	"INSERT INTO messages(conv, sender, author, kind, text, at, prev)"
+	" VALUES (?1, ?2, NULL, 'public', ?3, ?4, (SELECT n FROM msg_last WHERE conv = ?1))";
 
 static int customer_store(const struct proto_customer *cu, char *err, size_t errlen)
 {

@@ -319,7 +319,10 @@ static const char SQL_CONV[] =
 	"SELECT c.*, cu.json AS customer_json FROM conversations c"
 	" LEFT JOIN customers cu ON cu.id = c.customer WHERE c.n = ?";
 static const char SQL_TRANSCRIPT[] =
-	"SELECT n, sender, author, kind, text, at FROM messages WHERE conv = ? ORDER BY n";
+	"WITH RECURSIVE chain(n) AS (SELECT n FROM msg_last WHERE conv = ?1"
+	"  UNION ALL SELECT m.prev FROM chain JOIN messages m ON m.n = chain.n WHERE m.prev < m.n)"
+	" SELECT m.n, m.sender, m.author, m.kind, m.text, m.at FROM chain JOIN messages m ON m.n = chain.n"
+	" WHERE m.conv = ?1 ORDER BY m.n";
 static const char SQL_CONV_ACTIONS[] = "SELECT n FROM actions WHERE conv = ? ORDER BY n";
 
 /* Decodes JSON text we stored ourselves into an object of type t. */
@@ -454,7 +457,8 @@ static const char SQL_HANDBACK[] =
 static const char SQL_MONITOR[] = "INSERT OR IGNORE INTO monitors(conv, agent, at) VALUES (?, ?, ?)";
 static const char SQL_IS_MONITOR[] = "SELECT count(*) FROM monitors WHERE conv = ? AND agent = ?";
 static const char SQL_MSG_INSERT[] =
-	"INSERT INTO messages(conv, sender, author, kind, text, at) VALUES (?, ?, ?, ?, ?, ?)";
+	"INSERT INTO messages(conv, sender, author, kind, text, at, prev)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT n FROM msg_last WHERE conv = ?1))";
 
 /* True if skills_csv (a conversation's) is empty or shares a skill with a. */
 static bool skills_match(const struct hub_agent *a, const char *csv)

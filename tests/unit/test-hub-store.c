@@ -79,6 +79,19 @@ static void test_migrate_from_1(void)
 	CHECK(hub_store_exec(st, "DROP INDEX webhooks_done", "") >= 0);
 	CHECK(hub_store_exec(st, "INSERT INTO events(seq, kind, at, to_all, to_sups, audience, frame)"
 			     " VALUES (1, 'message', 5, 1, 0, '', '{}')", "") == 1);
+	/* Migration 4 undone: messages indexed by conversation, not chained;
+	 * two conversations' messages interleaved, as a live hub writes them. */
+	CHECK(hub_store_exec(st, "DROP TRIGGER messages_chain", "") >= 0);
+	CHECK(hub_store_exec(st, "DROP TABLE msg_last", "") >= 0);
+	CHECK(hub_store_exec(st, "ALTER TABLE messages DROP COLUMN prev", "") >= 0);
+	CHECK(hub_store_exec(st, "CREATE INDEX messages_conv ON messages(conv, n)", "") >= 0);
+	for (int c = 1; c <= 2; c++)
+		CHECK(hub_store_exec(st, "INSERT INTO conversations(n, state, priority, channel, created_at)"
+				     " VALUES (?, 'queued', 2, 'web', 1)", "i", (int64_t)c) == 1);
+	for (int m = 1; m <= 5; m++)
+		CHECK(hub_store_exec(st, "INSERT INTO messages(n, conv, sender, kind, text, at)"
+				     " VALUES (?, ?, 'customer', 'public', 'x', ?)", "iii", (int64_t)m,
+				     (int64_t)(m == 2 || m == 5 ? 2 : 1), (int64_t)(100 + m)) == 1);
 	CHECK(hub_store_exec(st, "PRAGMA user_version = 1", "") >= 0);
 	hub_store_close(st);
 	st = hub_store_open(path, err, sizeof err);
@@ -93,6 +106,57 @@ static void test_migrate_from_1(void)
 	CHECK_INT(n, 1);
 	hub_store_int(st, &n, "SELECT count(*) FROM events", "");
 	CHECK_INT(n, 1);
+	/* Migration 4 chained what the index held: 1 <- 3 <- 4 and 2 <- 5. */
+	hub_store_int(st, &n, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_conv'", "");
+	CHECK_INT(n, 0);
+	json_t *rows = hub_store_rows(st, "SELECT n, prev FROM messages ORDER BY n", "");
+	char *s = json_dumps(rows, JSON_COMPACT);
+	CHECK_STR(s, "[{\"n\":1,\"prev\":null},{\"n\":2,\"prev\":null},{\"n\":3,\"prev\":1},"
+		     "{\"n\":4,\"prev\":3},{\"n\":5,\"prev\":2}]");
+	free(s);
+	json_decref(rows);
+	rows = hub_store_rows(st, "SELECT conv, n, at FROM msg_last ORDER BY conv", "");
+	s = json_dumps(rows, JSON_COMPACT);
+	CHECK_STR(s, "[{\"conv\":1,\"n\":4,\"at\":104},{\"conv\":2,\"n\":5,\"at\":105}]");
+	free(s);
+	json_decref(rows);
+	cleanup(st);
+}
+
+/* Whoever inserts a message, with prev or without, the chain and msg_last
+ * follow (the trigger of migration 4). */
+static void test_message_chain(void)
+{
+	struct hub_store *st = open_fresh();
+	json_t *rows;
+	char *s;
+
+	if (!st)
+		return;
+	for (int c = 1; c <= 2; c++)
+		CHECK(hub_store_exec(st, "INSERT INTO conversations(n, state, priority, channel, created_at)"
+				     " VALUES (?, 'queued', 2, 'web', 1)", "i", (int64_t)c) == 1);
+	/* Without prev (the trigger fills it in) and with it (as the hub does). */
+	CHECK(hub_store_exec(st, "INSERT INTO messages(conv, sender, kind, text, at) VALUES (1, 'bot', 'public', 'a', 50)",
+			     "") == 1);
+	CHECK(hub_store_exec(st, "INSERT INTO messages(conv, sender, kind, text, at) VALUES (2, 'bot', 'public', 'b', 60)",
+			     "") == 1);
+	CHECK(hub_store_exec(st, "INSERT INTO messages(conv, sender, kind, text, at, prev)"
+			     " VALUES (1, 'bot', 'public', 'c', 40, (SELECT n FROM msg_last WHERE conv = 1))", "") == 1);
+	CHECK(hub_store_exec(st, "INSERT INTO messages(conv, sender, kind, text, at) VALUES (1, 'bot', 'public', 'd', 70)",
+			     "") == 1);
+	rows = hub_store_rows(st, "SELECT n, prev FROM messages ORDER BY n", "");
+	s = json_dumps(rows, JSON_COMPACT);
+	CHECK_STR(s, "[{\"n\":1,\"prev\":null},{\"n\":2,\"prev\":null},{\"n\":3,\"prev\":1},"
+		     "{\"n\":4,\"prev\":3}]");
+	free(s);
+	json_decref(rows);
+	/* at is the latest time seen, whatever the order the messages came in. */
+	rows = hub_store_rows(st, "SELECT conv, n, at FROM msg_last ORDER BY conv", "");
+	s = json_dumps(rows, JSON_COMPACT);
+	CHECK_STR(s, "[{\"conv\":1,\"n\":4,\"at\":70},{\"conv\":2,\"n\":2,\"at\":60}]");
+	free(s);
+	json_decref(rows);
 	cleanup(st);
 }
 
@@ -195,7 +259,7 @@ static void test_unique_command(void)
 }
 
 static const struct test tests[] = {
-	TEST(test_schema), TEST(test_migrate_from_1), TEST(test_newer_schema_refused), TEST(test_bind_and_rows), TEST(test_savepoints),
+	TEST(test_schema), TEST(test_migrate_from_1), TEST(test_message_chain), TEST(test_newer_schema_refused), TEST(test_bind_and_rows), TEST(test_savepoints),
 	TEST(test_audit_append_only), TEST(test_unique_command),
 };
 
