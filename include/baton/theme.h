@@ -72,6 +72,7 @@
 	X(COMPOSE_TITLE,   "compose.title",   THEME_A_REVERSE, "the compose area's title line") \
 	X(CMDLINE,         "cmdline",         0, "the : command line") \
 	X(STATUS,          "status",          THEME_A_REVERSE, "the status bar") \
+	X(STATUS_PRESENCE, "status.presence", 0, "your presence (online, away) in the status bar") \
 	X(STATUS_OK,       "status.ok",       THEME_A_REVERSE | THEME_A_BOLD, "connected") \
 	X(STATUS_WARN,     "status.warn",     THEME_A_REVERSE | THEME_A_BOLD, "reconnecting") \
 	X(STATUS_BAD,      "status.bad",      THEME_A_REVERSE | THEME_A_BOLD | THEME_A_UNDERLINE, "offline") \

@@ -82,6 +82,12 @@ static void ui_apply_theme(struct ui *ui)
 		if (color) {
 			int fg = theme_color_reduce(st->fg, COLORS);
 			int bg = theme_color_reduce(st->bg, COLORS);
+			/* The terminal's own colours are colour pair 0, not a
+			 * pair of two defaults: ncurses then sends no colour
+			 * change into or out of the slot, and after it no
+			 * reset (sgr0) at the end of the update. */
+			if (fg == THEME_DEFAULT_COLOR && bg == THEME_DEFAULT_COLOR)
+				continue;
 			init_pair((short)(i + 1), (short)fg, (short)bg);
 			ui->attr[i] |= COLOR_PAIR(i + 1);
 		}
@@ -1422,6 +1428,12 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 	if (c && c->conv && c->conv->sla_due_at)
 		ui->dirty |= UI_D_SLA;	/* the countdown only, not the pane */
 	ui_alerts(ui);
+	/* Drawn now, not at the end of the loop pass: libwebsockets runs
+	 * its timers inside lws_service() before it waits in poll(), so the
+	 * pass (and ui_render) would end only with the next event — the
+	 * countdown a second late, and the tick's redraw sent in front of
+	 * the next message. A pass end that follows finds nothing dirty. */
+	ui_render(ui);
 }
 
 /* ---- the supervisor screen ---- */
@@ -1525,10 +1537,13 @@ static void ui_draw_status(struct ui *ui)
 	waddch(w, ' ');
 	x = ui_draws(ui, w, slot, buf, cols / 3);
 	ui_pad(ui, w, THEME_STATUS, 1 + (x > 24 ? x : 24));
-	ui_draws(ui, w, THEME_STATUS, " | ", 3);
-	/* Fixed widths, so a change rewrites only its own field. */
-	ui_draws(ui, w, THEME_STATUS, m->my_status == PROTO_PRES_AWAY ? "away  " : "online", 6);
-	ui_draws(ui, w, THEME_STATUS, " | ", 3);
+	ui_draws(ui, w, THEME_STATUS, " |", 2);
+	/* Fixed widths, so a change rewrites only its own word; in its own
+	 * slot, which the night theme draws in the terminal's colours, so
+	 * going away costs a cursor move and the word, no colour changes. */
+	ui_draws(ui, w, THEME_STATUS_PRESENCE, m->my_status == PROTO_PRES_AWAY ? " away   " :
+		 " online ", 8);
+	ui_draws(ui, w, THEME_STATUS, "| ", 2);
 	if (cols >= 110)
 		snprintf(buf, sizeof(buf), "queue: %lld urgent, %lld high, %lld normal, %lld low",
 			 (long long)qc[0], (long long)qc[1], (long long)qc[2], (long long)qc[3]);
