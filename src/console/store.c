@@ -4,7 +4,11 @@
  *
  * Every write that belongs to one event (its effect, its seq) happens in
  * one transaction, so a crash or a full disk leaves the store at the last
- * whole event. Statements are prepared once at open. Conversations keep
+ * whole event. Statements are prepared the first time they are needed and
+ * kept until close: a start prepares only the few that painting reads
+ * (preparing all of them at open was a tenth of the start-up's CPU, spent
+ * before the first paint on writes and searches that come later, if at
+ * all). Conversations keep
  * their queue-pane fields in columns (painting 10,000 queued conversations
  * reads columns, not JSON) and the whole object as JSON for the context
  * pane.
@@ -130,7 +134,8 @@ static const char *const stmt_sql[] = { STORE_STMTS(STMT_SQL_) };
 
 struct store {
 	sqlite3 *db;
-	sqlite3_stmt *s[S__COUNT];
+	sqlite3_stmt *s[S__COUNT];	/* prepared on first use (stmt()) */
+	int prep_rc;			/* why the last prepare failed */
 	char *path;
 	int lock_fd;
 	int64_t last_seq;
@@ -186,12 +191,34 @@ static int exec(struct store *st, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
+/* Statement i, reset and unbound, prepared now if this is its first use.
+ * NULL if sqlite cannot prepare it (out of memory, a damaged schema):
+ * st->prep_rc says why, and the callers report it like a failed step. */
 static sqlite3_stmt *stmt(struct store *st, int i)
 {
 	sqlite3_stmt *s = st->s[i];
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return s;
+	int rc;
+
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return s;
+	}
+	rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->s[i], NULL);
+	if (rc != SQLITE_OK) {
+		st->prep_rc = rc;
+		log_warn("store: cannot prepare a statement: %s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(st->s[i]);
+		st->s[i] = NULL;
+	}
+	return st->s[i];
+}
+
+/* The error for a statement stmt() could not prepare; -1. */
+static int no_stmt(struct store *st, const char *what, char *err, size_t errlen)
+{
+	db_err(st, st->prep_rc ? st->prep_rc : SQLITE_ERROR, what, err, errlen);
+	return -1;
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -205,7 +232,11 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 /* Runs a statement that returns no rows. */
 static int step_done(struct store *st, sqlite3_stmt *s, const char *what, char *err, size_t errlen)
 {
-	int rc = sqlite3_step(s);
+	int rc;
+
+	if (!s)
+		return no_stmt(st, what, err, errlen);
+	rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		db_err(st, rc, what, err, errlen);
@@ -219,6 +250,8 @@ static char *meta_get(struct store *st, const char *key)
 	sqlite3_stmt *s = stmt(st, S_META_GET);
 	char *v = NULL;
 
+	if (!s)
+		return NULL;
 	bind_text(s, 1, key);
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
 		v = xstrdup((const char *)sqlite3_column_text(s, 0));
@@ -230,6 +263,8 @@ static int meta_set(struct store *st, const char *key, const char *value, char *
 {
 	sqlite3_stmt *s = stmt(st, S_META_SET);
 
+	if (!s)
+		return no_stmt(st, "saving state", err, errlen);
 	bind_text(s, 1, key);
 	bind_text(s, 2, value);
 	return step_done(st, s, "saving state", err, errlen);
@@ -349,12 +384,11 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			break;
 		log_info("store: migrated %s to schema %d", path, from + 1);
 	}
-	for (int i = 0; i < S__COUNT; i++) {
-		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->s[i], NULL);
-		if (rc != SQLITE_OK) {
-			db_err(st, rc, "preparing statements", err, errlen);
-			goto fail;
-		}
+	/* The first statement reads the schema: a damaged one fails here,
+	 * at open, not at the first write. */
+	if (!stmt(st, S_META_GET)) {
+		no_stmt(st, "reading the schema", err, errlen);
+		goto fail;
 	}
 	v = meta_get(st, "last_seq");
 	st->last_seq = v ? strtoll(v, NULL, 10) : 0;
@@ -387,6 +421,8 @@ static int put_message(struct store *st, const struct proto_message *m, char *er
 {
 	sqlite3_stmt *s = stmt(st, S_MSG_PUT);
 
+	if (!s)
+		return no_stmt(st, "saving a message", err, errlen);
 	bind_text(s, 1, m->id);
 	bind_text(s, 2, m->conv);
 	sqlite3_bind_int64(s, 3, m->at);
@@ -424,6 +460,10 @@ static int put_conv(struct store *st, const struct proto_conversation *c, bool m
 	json_decref(j);
 
 	s = stmt(st, S_CONV_PUT);
+	if (!s) {
+		free(json);
+		return no_stmt(st, "saving a conversation", err, errlen);
+	}
 	bind_text(s, 1, c->id);
 	sqlite3_bind_int(s, 2, c->state);
 	sqlite3_bind_int(s, 3, c->priority);
@@ -448,9 +488,11 @@ static int put_conv(struct store *st, const struct proto_conversation *c, bool m
 	if (rc == 0) {
 		/* Only if the row above took this version (not an older copy). */
 		s = stmt(st, S_CONV_JSON_PUT);
-		bind_text(s, 1, c->id);
-		bind_text(s, 2, json);
-		sqlite3_bind_int64(s, 3, c->version);
+		if (s) {
+			bind_text(s, 1, c->id);
+			bind_text(s, 2, json);
+			sqlite3_bind_int64(s, 3, c->version);
+		}
 		rc = step_done(st, s, "saving a conversation", err, errlen);
 	}
 	free(json);
@@ -463,6 +505,8 @@ static int set_state(struct store *st, const char *id, int state, char *err, siz
 {
 	sqlite3_stmt *s = stmt(st, S_CONV_STATE);
 
+	if (!s)
+		return no_stmt(st, "saving a conversation", err, errlen);
 	bind_text(s, 1, id);
 	sqlite3_bind_int(s, 2, state);
 	return step_done(st, s, "saving a conversation", err, errlen);
@@ -477,6 +521,10 @@ static int put_action(struct store *st, const struct proto_action *act, char *er
 	int rc = 0;
 	sqlite3_stmt *s = stmt(st, S_CONV_GET);
 
+	if (!s) {
+		proto_arena_free(a);
+		return no_stmt(st, "reading a conversation", err, errlen);
+	}
 	bind_text(s, 1, act->conv);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		const char *txt = (const char *)sqlite3_column_text(s, 0);
@@ -563,6 +611,8 @@ static int outbox_del(struct store *st, const char *cmd_id, char *err, size_t er
 {
 	sqlite3_stmt *s = stmt(st, S_OUT_DEL);
 
+	if (!s)
+		return no_stmt(st, "updating the outbox", err, errlen);
 	bind_text(s, 1, cmd_id);
 	if (step_done(st, s, "updating the outbox", err, errlen) < 0)
 		return -1;
@@ -725,6 +775,8 @@ long store_messages_before(struct store *st, const char *conv, int64_t before_at
 	int rc;
 
 	*more = false;
+	if (!s)
+		return -1;
 	bind_text(s, 1, conv);
 	if (before_id) {
 		sqlite3_bind_int64(s, 2, before_at);
@@ -802,6 +854,8 @@ int store_get_conversation(struct store *st, const char *id, size_t max_msgs, st
 	int rc;
 
 	*out = NULL;
+	if (!s)
+		return no_stmt(st, "reading a conversation", err, errlen);
 	bind_text(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -856,6 +910,8 @@ int store_load(struct store *st, struct model *m, char *err, size_t errlen)
 	free(limits);
 
 	s = stmt(st, S_QUEUE_LOAD);
+	if (!s)
+		return no_stmt(st, "reading the queue", err, errlen);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct model_qitem q;
 		memset(&q, 0, sizeof q);
@@ -888,6 +944,8 @@ int store_load(struct store *st, struct model *m, char *err, size_t errlen)
 
 	if (m->me) {
 		s = stmt(st, S_MINE_LOAD);
+		if (!s)
+			return no_stmt(st, "reading your conversations", err, errlen);
 		bind_text(s, 1, m->me->id);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			struct proto_arena *a = proto_arena_new();
@@ -910,7 +968,7 @@ int store_load(struct store *st, struct model *m, char *err, size_t errlen)
 	}
 
 	s = stmt(st, S_DRAFT_ALL);
-	while (sqlite3_step(s) == SQLITE_ROW)
+	while (s && sqlite3_step(s) == SQLITE_ROW)
 		model_set_draft(m, (const char *)sqlite3_column_text(s, 0),
 				(const char *)sqlite3_column_text(s, 1));
 	sqlite3_reset(s);
@@ -925,6 +983,8 @@ int store_outbox_add(struct store *st, const struct store_cmd *c, char *err, siz
 {
 	sqlite3_stmt *s = stmt(st, S_OUT_ADD);
 
+	if (!s)
+		return no_stmt(st, "saving a command", err, errlen);
 	bind_text(s, 1, c->cmd_id);
 	sqlite3_bind_int(s, 2, c->op);
 	bind_text(s, 3, c->conv[0] ? c->conv : NULL);
@@ -944,6 +1004,8 @@ int store_outbox_tried(struct store *st, const char *cmd_id)
 	char err[200];
 	sqlite3_stmt *s = stmt(st, S_OUT_TRIED);
 
+	if (!s)
+		return no_stmt(st, "updating the outbox", err, sizeof err);
 	bind_text(s, 1, cmd_id);
 	return step_done(st, s, "updating the outbox", err, sizeof err);
 }
@@ -955,6 +1017,8 @@ int store_outbox_list(struct store *st, struct store_cmd **out, size_t *n, char 
 	size_t cnt = 0, cap = 0;
 	int rc;
 
+	if (!s)
+		return no_stmt(st, "reading the outbox", err, errlen);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -998,10 +1062,12 @@ int store_draft_set(struct store *st, const char *conv, const char *text, char *
 	sqlite3_stmt *s;
 
 	if (!text || !*text) {
-		s = stmt(st, S_DRAFT_DEL);
+		if (!(s = stmt(st, S_DRAFT_DEL)))
+			return no_stmt(st, "saving a draft", err, errlen);
 		bind_text(s, 1, conv);
 	} else {
-		s = stmt(st, S_DRAFT_SET);
+		if (!(s = stmt(st, S_DRAFT_SET)))
+			return no_stmt(st, "saving a draft", err, errlen);
 		bind_text(s, 1, conv);
 		bind_text(s, 2, text);
 		sqlite3_bind_int64(s, 3, time_now_ms());
@@ -1014,6 +1080,8 @@ char *store_draft_get(struct store *st, const char *conv)
 	sqlite3_stmt *s = stmt(st, S_DRAFT_GET);
 	char *v = NULL;
 
+	if (!s)
+		return NULL;
 	bind_text(s, 1, conv);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = xstrdup((const char *)sqlite3_column_text(s, 0));
@@ -1059,6 +1127,10 @@ static long search_run(struct store *st, const char *match, struct model_hit *hi
 	size_t n = 0;
 	int rc;
 
+	if (!s) {
+		*rcp = st->prep_rc ? st->prep_rc : SQLITE_ERROR;
+		return 0;
+	}
 	bind_text(s, 1, match);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && n < max) {
