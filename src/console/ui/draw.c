@@ -109,10 +109,11 @@ void ui_pad(struct ui *ui, WINDOW *w, int slot, int to)
 	(void)y;
 	if (to > maxx)
 		to = maxx;
-	/* Empty cells use the plain blank (no foreground colour), which is
-	 * what a terminal's erase and scroll leave: ncurses then has nothing
-	 * to send for them. */
-	wattrset(w, slot == THEME_NORMAL ? ui->blank : ui->attr[slot]);
+	/* Empty cells use the plain blank (no foreground colour) wherever it
+	 * looks the same, which is what a terminal's erase and scroll leave:
+	 * ncurses then has nothing to send for them (the compose line's 120
+	 * blanks in its foreground colour were 120 spaces on every repaint). */
+	wattrset(w, slot == THEME_NORMAL || ui->pad_blank[slot] ? ui->blank : ui->attr[slot]);
 	for (; x < to; x++)
 		waddch(w, ' ');
 }

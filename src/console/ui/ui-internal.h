@@ -102,6 +102,10 @@ struct ui {
 	struct theme theme;
 	attr_t attr[THEME_SLOT__COUNT];
 	attr_t blank;			/* empty cells: normal's background, default fg */
+	/* Slots whose blank looks like ui->blank (normal's background, no
+	 * reverse or underline): ui_pad pads them with ui->blank, which
+	 * ncurses can send as an erase, or not at all over a clear line. */
+	bool pad_blank[THEME_SLOT__COUNT];
 	short pair_base;
 	enum ui_layout want;
 	struct ui_geom g;

@@ -79,6 +79,9 @@ static void ui_apply_theme(struct ui *ui)
 	for (int i = 0; i < THEME_SLOT__COUNT; i++) {
 		const struct theme_style *st = &ui->theme.s[i];
 		ui->attr[i] = ui_attrs(st->attrs);
+		/* A blank shows only its background, reverse and underline. */
+		ui->pad_blank[i] = !(st->attrs & (THEME_A_REVERSE | THEME_A_UNDERLINE)) &&
+				   (!color || theme_color_reduce(st->bg, COLORS) == nbg);
 		if (color) {
 			int fg = theme_color_reduce(st->fg, COLORS);
 			int bg = theme_color_reduce(st->bg, COLORS);
@@ -231,9 +234,34 @@ int ui_run(struct ui *ui, const char *cmdline, unsigned flags)
 	return rc;
 }
 
+/*
+ * True if text is the result of an accepted presence change ("You are
+ * away."): the status bar's presence field changes with it, so a feedback
+ * line would say it twice, and cost ~50 bytes to draw and as many to clear.
+ * The newest result with that text is the one being reported (app.c
+ * applies the result to the model before it calls ui_feedback).
+ */
+static bool ui_feedback_is_presence(const struct ui *ui, bool ok, const char *text)
+{
+	const struct model *m = ui_model(ui);
+
+	if (!ok || !text || !*text)
+		return false;
+	for (size_t i = m->nresults; i > 0; i--) {
+		const struct model_result *r = &m->results[i - 1];
+		if (strcmp(r->text, text) == 0)
+			return r->op == PROTO_OP_PRESENCE_SET && r->state == MODEL_RES_OK;
+	}
+	return false;
+}
+
 void ui_feedback(struct ui *ui, bool ok, const char *text)
 {
-	char *clean = text_sanitize_line(text ? text : "", text ? strlen(text) : 0, NULL);
+	char *clean;
+
+	if (ui_feedback_is_presence(ui, ok, text))
+		return;
+	clean = text_sanitize_line(text ? text : "", text ? strlen(text) : 0, NULL);
 
 	snprintf(ui->fb, sizeof(ui->fb), "%s", clean);
 	free(clean);
