@@ -1453,8 +1453,10 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 	c = model_selected(m);
 	if (c && (c->customer_typing_until || c->agent_typing_until))
 		ui->dirty |= UI_D_TITLES;
-	if (c && c->conv && c->conv->sla_due_at)
-		ui->dirty |= UI_D_SLA;	/* the countdown only, not the pane */
+	/* The countdown only, not the pane; it runs while the conversation is
+	 * queued (view-context.c). */
+	if (c && c->conv && c->conv->sla_due_at && c->conv->state == PROTO_STATE_QUEUED)
+		ui->dirty |= UI_D_SLA;
 	ui_alerts(ui);
 	/* Drawn now, not at the end of the loop pass: libwebsockets runs
 	 * its timers inside lws_service() before it waits in poll(), so the

@@ -81,12 +81,32 @@ static int view_ctx_outcome_slot(const char *o)
 	return THEME_CTX_VALUE;
 }
 
-/* "in 4:07" or "passed 1h05 ago". */
+/* A queued conversation's SLA runs: it counts down every second. */
+static bool view_ctx_sla_runs(const struct proto_conversation *cv)
+{
+	return cv->sla_due_at && cv->state == PROTO_STATE_QUEUED;
+}
+
+/*
+ * "in 4:07" or "passed 1h05 ago" while the conversation waits in the queue.
+ * The SLA is the time to be claimed: once claimed it is decided, so the line
+ * says when it was due ("due 03:12") and stays still, rather than counting
+ * down a deadline nobody has any more (and rewriting the pane every second).
+ */
 static void view_ctx_sla_text(const struct ui *ui, const struct proto_conversation *cv, char *out,
 			      size_t size)
 {
 	int64_t left = (cv->sla_due_at - ui->now) / 1000;
 	char w[32];
+
+	if (!view_ctx_sla_runs(cv)) {
+		if (left > 20 * 3600 || left < -20 * 3600)
+			ui_fmt_date(cv->sla_due_at, w, sizeof(w));
+		else
+			ui_fmt_hm(cv->sla_due_at, w, sizeof(w));
+		snprintf(out, size, "due %s", w);
+		return;
+	}
 
 	ui_fmt_wait(left < 0 ? -left : left, w, sizeof(w));
 	snprintf(out, size, left < 0 ? "passed %s ago" : "in %s", w);
@@ -161,7 +181,7 @@ static void view_ctx_build(struct ui *ui, const struct proto_conversation *cv,
 		if (cv->sla_due_at) {
 			view_ctx_sla_text(ui, cv, a, sizeof(a));
 			view_ctx_add(x, 1, THEME_CTX_LABEL, "SLA ", THEME_CTX_VALUE, "%s", a);
-			x->v[x->n - 1].sla = true;
+			x->v[x->n - 1].sla = view_ctx_sla_runs(cv);
 		}
 	}
 	if (e && e->summary && *e->summary) {
@@ -315,7 +335,7 @@ bool view_context_sla(struct ui *ui)
 	struct model_conv *c = model_selected(ui_model(ui));
 	char a[64];
 
-	if (!w || ui->ctx_sla_y < 0 || !c || !c->conv || !c->conv->sla_due_at)
+	if (!w || ui->ctx_sla_y < 0 || !c || !c->conv || !view_ctx_sla_runs(c->conv))
 		return false;
 	view_ctx_sla_text(ui, c->conv, a, sizeof(a));
 	if ((int)text_width(a, strlen(a)) > ui->ctx_sla_w)
