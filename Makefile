@@ -11,9 +11,9 @@
 include config.mk
 
 BUILD     ?= build
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(PKGS_DLOPEN) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-LDLIBS    += $(PKG_LIBS) -lm -lpthread
+LDLIBS    += -Wl,--as-needed $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC     := $(wildcard src/common/*.c src/proto/*.c src/text/*.c)
 CONSOLE_SRC := $(filter-out src/console/main.c,$(wildcard src/console/*.c src/console/ui/*.c))

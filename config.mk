@@ -10,8 +10,10 @@ CC        ?= cc
 AR        ?= ar
 PKG_CONFIG ?= pkg-config
 
-# Libraries every program links, found through pkg-config.
-PKGS       = ncursesw libwebsockets jansson libnotify sqlite3
+# Libraries every program links, found through pkg-config; PKGS_DLOPEN only
+# for their headers (the console dlopen()s libnotify when it is used).
+PKGS       = ncursesw libwebsockets jansson sqlite3
+PKGS_DLOPEN = libnotify
 
 # Debian 12 packages the build, the tests and the demo need (make deps).
 DEB_BUILD  = build-essential pkg-config libncurses-dev libwebsockets-dev libjansson-dev \

@@ -10,7 +10,13 @@
  *            ("\ePtmux;" + the sequence with each ESC doubled + "\e\\"),
  *            which needs `set -g allow-passthrough on` in tmux 3.3+;
  *   desktop  libnotify, when a local D-Bus session exists
- *            (DBUS_SESSION_BUS_ADDRESS) and SSH_CONNECTION is unset;
+ *            (DBUS_SESSION_BUS_ADDRESS) and SSH_CONNECTION is unset. Sent
+ *            from a short-lived child, which is also the only process that
+ *            loads libnotify (dlopen "libnotify.so.4" and its dozen GLib
+ *            libraries): the console itself starts and runs without them.
+ *            If the library cannot be loaded, the layer turns itself off
+ *            with one log line (and, with notify.osc = auto, OSC takes its
+ *            place); the other layers are not affected;
  *   hook     a command run with BATON_EVENT, BATON_CONV, BATON_TITLE,
  *            BATON_BODY in its environment: fork/exec (no shell, the text is
  *            only ever in the environment), stdin/stdout/stderr on /dev/null,
@@ -62,6 +68,8 @@ struct notify_opts {
 	enum notify_osc osc;
 	bool tmux;		/* wrap OSC for tmux passthrough */
 	bool desktop;		/* libnotify */
+	const char *libnotify;	/* the library to load; NULL: "libnotify.so.4" */
+	enum notify_osc osc_fallback;	/* osc if the desktop layer cannot work */
 	const char *hook;	/* command line split on blanks; NULL or "": none */
 	int repeat_urgent_s;	/* 0: no repeat */
 	int tty_fd;		/* where bell and OSC go; -1: nowhere */
@@ -95,5 +103,8 @@ char *notify_osc_clean(const char *s, bool in_title);
 /* The complete escape sequence for title/body (cleaned here), wrapped for
  * tmux when tmux. Caller frees; NULL when osc is NOTIFY_OSC_OFF. */
 char *notify_osc_build(enum notify_osc osc, bool tmux, const char *title, const char *body);
+/* Whether the desktop layer is (still) on; its children not yet reaped. */
+bool notify_desktop_on(const struct notify *n);
+size_t notify_children(const struct notify *n);
 
 #endif

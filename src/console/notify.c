@@ -6,6 +6,14 @@
  * the terminal; libnotify talks D-Bus, which can hang for its 25 s timeout
  * when the session bus is wedged, so it runs in a short-lived child
  * process; the hook is fork/exec'd and reaped later by notify_tick().
+ *
+ * libnotify is not linked: the desktop child dlopen()s it. Linked, it and
+ * the GLib stack it pulls in (13 shared libraries: glib, gio, gobject,
+ * gdk-pixbuf, png, jpeg, ffi, pcre2, mount, selinux, blkid…) were mapped
+ * and relocated on every start of the console — a share of the start-up
+ * CPU — although most consoles run over SSH, where this layer is off. The
+ * header is still included for its types. A child that cannot load it
+ * exits NOTIFY_EXIT_NOLIB; the parent then turns the layer off, once.
  * A burst (a snapshot with twenty new escalations) is throttled so the
  * desktop is not buried: a small token bucket for OSC and libnotify, one
  * bell a second.
@@ -19,6 +27,7 @@
  */
 #include "baton/notify.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -45,6 +54,8 @@ extern char **environ;
 #define NOTIFY_CHILD_LIMIT_MS 30000
 #define NOTIFY_BURST      5	/* OSC/desktop notifications in a burst */
 #define NOTIFY_REFILL_MS  2000	/* one more every this long */
+#define NOTIFY_LIBNOTIFY  "libnotify.so.4"
+#define NOTIFY_EXIT_NOLIB 126	/* the desktop child could not load libnotify */
 
 #define NOTIFY_KIND_NAME_(e, n, b) n,
 static const char *const notify_kind_names[] = { NOTIFY_KINDS(NOTIFY_KIND_NAME_) };
@@ -65,6 +76,7 @@ struct notify_urgent_item {
 struct notify {
 	struct notify_opts o;
 	char *hook;			/* owned copy of o.hook */
+	char *libnotify;		/* owned copy of o.libnotify */
 	int sla_lead_s;
 	struct notify_child kids[NOTIFY_HOOKS_MAX * 2];
 	size_t nkids;
@@ -159,6 +171,8 @@ struct notify *notify_new_opts(const struct notify_opts *opts)
 	if (opts->hook && *opts->hook)
 		n->hook = xstrdup(opts->hook);
 	n->o.hook = n->hook;
+	n->libnotify = xstrdup(opts->libnotify && *opts->libnotify ? opts->libnotify : NOTIFY_LIBNOTIFY);
+	n->o.libnotify = n->libnotify;
 	n->sla_lead_s = 120;
 	n->tokens = NOTIFY_BURST;
 	n->now = time_now_ms();
@@ -189,12 +203,11 @@ struct notify *notify_new(const struct config *cfg)
 	if (!osc || strcmp(osc, "auto") == 0) {
 		/* With a local desktop libnotify already says it; over SSH the
 		 * terminal escape is what reaches the agent's desktop. */
-		if (o.desktop)
+		o.osc = term && strcmp(term, "iTerm.app") == 0 ? NOTIFY_OSC_9 : NOTIFY_OSC_777;
+		if (o.desktop) {
+			o.osc_fallback = o.osc;	/* if libnotify cannot be loaded */
 			o.osc = NOTIFY_OSC_OFF;
-		else if (term && strcmp(term, "iTerm.app") == 0)
-			o.osc = NOTIFY_OSC_9;
-		else
-			o.osc = NOTIFY_OSC_777;
+		}
 	} else if (strcmp(osc, "777") == 0) {
 		o.osc = NOTIFY_OSC_777;
 	} else if (strcmp(osc, "9") == 0) {
@@ -228,6 +241,7 @@ void notify_free(struct notify *n)
 		notify_urgent_item_free(&n->urg[i]);
 	free(n->urg);
 	free(n->hook);
+	free(n->libnotify);
 	free(n);
 }
 
@@ -306,6 +320,30 @@ static char *notify_markup_escape(const char *s)
 	return sb_take(&sb);
 }
 
+/* libnotify's functions, looked up in the desktop child; the header gives
+ * their types, so a mismatch is a compile error, not a crash. */
+struct notify_lib {
+	__typeof__(notify_init) *init;
+	__typeof__(notify_notification_new) *note_new;
+	__typeof__(notify_notification_set_urgency) *set_urgency;
+	__typeof__(notify_notification_set_timeout) *set_timeout;
+	__typeof__(notify_notification_show) *show;
+};
+
+#define NOTIFY_SYM_(h, lib, field, name) \
+	((lib)->field = (__typeof__((lib)->field))dlsym((h), (name))) != NULL
+
+static bool notify_lib_load(const char *soname, struct notify_lib *lib)
+{
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	return h && NOTIFY_SYM_(h, lib, init, "notify_init") &&
+	       NOTIFY_SYM_(h, lib, note_new, "notify_notification_new") &&
+	       NOTIFY_SYM_(h, lib, set_urgency, "notify_notification_set_urgency") &&
+	       NOTIFY_SYM_(h, lib, set_timeout, "notify_notification_set_timeout") &&
+	       NOTIFY_SYM_(h, lib, show, "notify_notification_show");
+}
+
 static void notify_desktop(struct notify *n, enum notify_kind kind, const char *title,
 			   const char *body)
 {
@@ -324,21 +362,23 @@ static void notify_desktop(struct notify *n, enum notify_kind kind, const char *
 		/* The child talks D-Bus and leaves; nothing of the parent's
 		 * (curses, sockets, atexit) is touched: _exit. */
 		NotifyNotification *nn;
+		struct notify_lib lib;
 		int fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
 			dup2(fd, 0);
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		if (!notify_init("baton"))
+		if (!notify_lib_load(n->libnotify, &lib))
+			_exit(NOTIFY_EXIT_NOLIB);
+		if (!lib.init("baton"))
 			_exit(1);
-		nn = notify_notification_new(*t ? t : "baton", b, "dialog-information");
-		notify_notification_set_urgency(nn, kind == NOTIFY_URGENT || kind == NOTIFY_SLA ||
-						kind == NOTIFY_UNCLAIMED || kind == NOTIFY_OFFLINE ?
-						NOTIFY_URGENCY_CRITICAL : NOTIFY_URGENCY_NORMAL);
-		notify_notification_set_timeout(nn, kind == NOTIFY_URGENT ? NOTIFY_EXPIRES_NEVER :
-						NOTIFY_EXPIRES_DEFAULT);
-		_exit(notify_notification_show(nn, NULL) ? 0 : 1);
+		nn = lib.note_new(*t ? t : "baton", b, "dialog-information");
+		lib.set_urgency(nn, kind == NOTIFY_URGENT || kind == NOTIFY_SLA ||
+				kind == NOTIFY_UNCLAIMED || kind == NOTIFY_OFFLINE ?
+				NOTIFY_URGENCY_CRITICAL : NOTIFY_URGENCY_NORMAL);
+		lib.set_timeout(nn, kind == NOTIFY_URGENT ? NOTIFY_EXPIRES_NEVER : NOTIFY_EXPIRES_DEFAULT);
+		_exit(lib.show(nn, NULL) ? 0 : 1);
 	}
 	notify_track(n, pid, false);
 out:
@@ -507,6 +547,28 @@ void notify_urgent_done(struct notify *n, const char *conv)
 	*u = n->urg[--n->nurg];
 }
 
+/* The desktop child could not load libnotify: the layer goes, once, and
+ * with notify.osc = auto the terminal's OSC notifications take its place. */
+static void notify_desktop_gone(struct notify *n)
+{
+	n->o.desktop = false;
+	if (n->o.osc == NOTIFY_OSC_OFF && n->o.osc_fallback != NOTIFY_OSC_OFF)
+		n->o.osc = n->o.osc_fallback;
+	log_warn("desktop notifications are off: %s could not be loaded (install libnotify4); %s",
+		 n->libnotify, n->o.osc != NOTIFY_OSC_OFF ? "using terminal (OSC) notifications instead" :
+		 "the bell and the hook still work");
+}
+
+bool notify_desktop_on(const struct notify *n)
+{
+	return n && n->o.desktop;
+}
+
+size_t notify_children(const struct notify *n)
+{
+	return n ? n->nkids : 0;
+}
+
 void notify_tick(struct notify *n, int64_t now_ms)
 {
 	if (!n)
@@ -532,6 +594,9 @@ void notify_tick(struct notify *n, int64_t now_ms)
 		if (r == k->pid || (r < 0 && errno == ECHILD)) {
 			if (r == k->pid && k->hook && WIFEXITED(status) && WEXITSTATUS(status) == 127)
 				log_warn("notify hook could not be run: check notify.hook");
+			if (r == k->pid && !k->hook && WIFEXITED(status) &&
+			    WEXITSTATUS(status) == NOTIFY_EXIT_NOLIB && n->o.desktop)
+				notify_desktop_gone(n);
 			*k = n->kids[--n->nkids];
 			continue;
 		}

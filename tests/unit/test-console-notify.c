@@ -1,6 +1,7 @@
 /* test-console-notify.c: OSC building and tmux wrapping with hostile text,
- * the bell and OSC bytes on the terminal, repeating urgent alerts and the
- * hook command (environment only, no shell). */
+ * the bell and OSC bytes on the terminal, repeating urgent alerts, the
+ * hook command (environment only, no shell) and libnotify loaded only in
+ * the desktop child. */
 #include "baton/notify.h"
 
 #include <errno.h>
@@ -335,6 +336,83 @@ static void test_hook(void)
 	rmdir(dir);
 }
 
+/* Reaps the desktop children of n (at most 10 s). */
+static void wait_children(struct notify *n)
+{
+	for (int i = 0; i < 1000 && notify_children(n); i++) {
+		usleep(10000);
+		notify_tick(n, time_now_ms());
+	}
+	CHECK_INT(notify_children(n), 0);
+}
+
+/* The desktop layer loads libnotify in its child only. A library that
+ * cannot be loaded turns the layer off after the first try, and the OSC
+ * notification named as the fallback takes its place; the installed
+ * library loads, and a D-Bus that is not there is just a failed pop-up. */
+static void test_desktop_dlopen(void)
+{
+	int p[2];
+	struct notify_opts o = { 0 };
+	struct notify *n;
+	char *out;
+
+	CHECK(pipe(p) == 0);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	o.desktop = true;
+	o.libnotify = "libbaton-no-such-library.so.0";
+	o.osc = NOTIFY_OSC_OFF;
+	o.osc_fallback = NOTIFY_OSC_777;
+	o.tty_fd = p[1];
+	n = notify_new_opts(&o);
+	CHECK(notify_desktop_on(n));
+	notify_post(n, NOTIFY_ESCALATION, "first", "goes to the desktop child");
+	out = drain(p[0]);
+	CHECK_STR(out, "");	/* nothing on the terminal: the desktop layer had it */
+	free(out);
+	CHECK_INT(notify_children(n), 1);
+	wait_children(n);
+	CHECK(!notify_desktop_on(n));
+	notify_post(n, NOTIFY_ESCALATION, "second", "on the terminal now");
+	out = drain(p[0]);
+	CHECK_STR(out, "\033]777;notify;second;on the terminal now\a");
+	free(out);
+	CHECK_INT(notify_children(n), 0);
+	notify_free(n);
+
+	/* No fallback named (notify.osc set by the agent): the layer just goes. */
+	o.osc_fallback = NOTIFY_OSC_OFF;
+	n = notify_new_opts(&o);
+	notify_post(n, NOTIFY_ESCALATION, "first", "x");
+	wait_children(n);
+	CHECK(!notify_desktop_on(n));
+	notify_post(n, NOTIFY_ESCALATION, "second", "x");
+	out = drain(p[0]);
+	CHECK_STR(out, "");
+	free(out);
+	notify_free(n);
+
+	/* The real library: loaded in the child; with no bus to talk to the
+	 * pop-up fails, but the layer stays (the next bus may be there). */
+	const char *old = getenv("DBUS_SESSION_BUS_ADDRESS");
+	char *saved = old ? xstrdup(old) : NULL;
+	setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/baton-test-bus", 1);
+	o.libnotify = NULL;
+	o.osc_fallback = NOTIFY_OSC_777;
+	n = notify_new_opts(&o);
+	notify_post(n, NOTIFY_ESCALATION, "real", "library");
+	wait_children(n);
+	CHECK(notify_desktop_on(n));
+	notify_free(n);
+	if (saved)
+		setenv("DBUS_SESSION_BUS_ADDRESS", saved, 1);
+	else
+		unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	free(saved);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_names(void)
 {
 	CHECK_STR(notify_kind_name(NOTIFY_ESCALATION), "escalation");
@@ -346,6 +424,7 @@ static void test_names(void)
 
 static const struct test tests[] = {
 	TEST(test_clean), TEST(test_build), TEST(test_build_hostile), TEST(test_tty),
-	TEST(test_burst), TEST(test_urgent_repeat), TEST(test_hook), TEST(test_names),
+	TEST(test_burst), TEST(test_urgent_repeat), TEST(test_hook), TEST(test_desktop_dlopen),
+	TEST(test_names),
 };
 TEST_MAIN(tests)
