@@ -534,11 +534,21 @@ struct link *link_new(const struct link_opts *opts, const struct link_cb *cb, ch
 		goto fail;
 	}
 	if (opts->adopt_stdin) {
+		/* lws makes what it adopts non-blocking. The terminal's stdin and
+		 * stdout are one open file, so stdout would be too: when the
+		 * terminal stops reading (a stalled SSH link, a paused tmux
+		 * pane), ncurses' write() gets EAGAIN and retries at once, in a
+		 * loop, at 100% CPU until the terminal drains. The loop only
+		 * polls stdin (ncurses reads it after a poll of its own), so the
+		 * flags are put back. */
+		int fl = fcntl(0, F_GETFL);
 		l->stdin_wsi = adopt_fd(l, 0);
 		if (!l->stdin_wsi) {
 			snprintf(err, errlen, "cannot watch the keyboard (stdin) in the loop");
 			goto fail;
 		}
+		if (fl >= 0)
+			fcntl(0, F_SETFL, fl);
 	}
 	return l;
 fail:
