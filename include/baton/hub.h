@@ -161,6 +161,8 @@ struct hub_session {
 	char close_reason[64];
 	int64_t last_seq;		/* highest event seq queued to this session */
 	int64_t connected_us;
+	int64_t last_rx_us;		/* a frame or pong came in (keepalive, session_tick) */
+	bool ping_due, ping_sent;	/* silent for SESSION_PING_US: a ping is owed / out */
 	bool closing;
 	bool stats_full;		/* a supervisor that had its FULL stats pages */
 	struct hub_session *next_all, *prev_all;
@@ -168,6 +170,12 @@ struct hub_session {
 };
 
 void session_queue(struct hub_session *s, struct hub_out *o);
+/* Writes o to s at once if it can (see session.c), from the loop only and
+ * never inside an lws callback; false: queue it. o stays the caller's. */
+bool session_write_now(struct hub_session *s, struct hub_out *o);
+/* True while the loop releases a committed batch outside any lws callback
+ * (server.c): outputs may be written at once instead of from WRITEABLE. */
+bool hub_release_direct(void);
 /* Queues an error frame; close_code != 0 closes after it. */
 void session_error(struct hub_session *s, int code, const char *msg, int close_code);
 void session_close_all(void);
@@ -176,7 +184,7 @@ void session_close_all(void);
 void session_typing_relay(int64_t conv, const char *assignee, bool on, int from, struct hub_agent *typist);
 /* The commit failed: drop what is queued and close (the client resends). */
 void session_abort(struct hub_session *s);
-/* Called once a second: stats to supervisors, the hello timeout. */
+/* Called once a second: stats to supervisors, the hello timeout, keepalive. */
 void session_tick(void);
 extern const struct lws_protocols session_protocol;
 
@@ -366,6 +374,7 @@ struct hub {
 	bool in_tx;
 	int64_t next_seq;
 	int64_t started_ms;
+	const char *event_loop;		/* "libev" or "poll" (server.c) */
 	struct demo_world *demo;
 	struct hub_stats *stats;	/* supervisors' figures (stats.c, hub-stats.h) */
 };

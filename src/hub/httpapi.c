@@ -36,6 +36,8 @@ struct hub_http {
 	bool too_large;
 	bool ready, close_after;
 	bool routed;		/* this request was routed (or queued to be) */
+	bool deferred;		/* waiting in the defer list (hub_defer) */
+	int staged;		/* stage entries that name it (http_answer) */
 	int status;
 	const char *ctype;
 	unsigned char *resp;	/* LWS_PRE headroom, then resp_len bytes */
@@ -44,7 +46,10 @@ struct hub_http {
 
 struct http_pss {
 	struct hub_http *h;
+	bool close_now;		/* answered outside WRITEABLE, then lws said close */
 };
+
+static int http_write(struct hub_http *h);
 
 /* ---- answers ---- */
 
@@ -56,6 +61,7 @@ static void http_answer(struct hub_http *h, int status, const char *ctype, const
 	h->resp = xmalloc(LWS_PRE + len + 1);
 	memcpy(h->resp + LWS_PRE, data, len);
 	h->resp_len = len;
+	h->staged++;
 	hub_stage_http(h);
 }
 
@@ -82,8 +88,26 @@ static json_t *http_error_json(const char *code, const char *fmt, ...)
 
 void httpapi_ready(struct hub_http *h)
 {
+	struct lws *wsi = h->wsi;
+
+	h->staged--;	/* called as its stage entry is released */
 	h->ready = true;
-	lws_callback_on_writable(h->wsi);
+	/* From the loop's own release (server.c), on a plain HTTP/1.1
+	 * connection whose socket takes it now: answer at once, not one loop
+	 * pass later from WRITEABLE (and without lws switching POLLOUT on
+	 * and off, two epoll_ctl calls on the libev loop). */
+	if (hub_release_direct() && !h->close_after && lws_get_network_wsi(wsi) == wsi && !lws_is_ssl(wsi) &&
+	    !lws_send_pipe_choked(wsi)) {
+		struct http_pss *pss = lws_wsi_user(wsi);
+		if (http_write(h) < 0 && pss) {
+			/* h is gone. Close from WRITEABLE, which lws calls
+			 * once what it may still hold for the socket is out. */
+			pss->close_now = true;
+			lws_callback_on_writable(wsi);
+		}
+		return;
+	}
+	lws_callback_on_writable(wsi);
 }
 
 void httpapi_fail(struct hub_http *h)
@@ -99,7 +123,7 @@ void httpapi_fail(struct hub_http *h)
 	h->resp = xmalloc(LWS_PRE + h->resp_len + 1);
 	memcpy(h->resp + LWS_PRE, s, h->resp_len);
 	free(s);
-	httpapi_ready(h);
+	httpapi_ready(h);	/* counts the entry off */
 }
 
 /* ---- validation helpers ---- */
@@ -791,8 +815,11 @@ out:
 
 static void http_route_later(void *owner, void *data)
 {
+	struct hub_http *h = owner;
+
 	(void)data;
-	http_route(owner);
+	h->deferred = false;
+	http_route(h);
 }
 
 /* Routes now, or once the store is free if a COMMIT is running. */
@@ -801,9 +828,10 @@ static void http_dispatch(struct hub_http *h)
 	if (h->routed)
 		return;
 	h->routed = true;
-	if (hub_db_busy())
+	if (hub_db_busy()) {
+		h->deferred = true;
 		hub_defer(http_route_later, h, NULL, NULL);
-	else
+	} else
 		http_route(h);
 }
 
@@ -815,6 +843,45 @@ static void http_reset(struct hub_http *h)
 	h->resp_len = 0;
 	h->too_large = h->ready = h->close_after = h->routed = false;
 	h->auth[0] = '\0';
+}
+
+/* Writes h's answer and ends the transaction: 0, or -1 to close the
+ * connection (h is reset, or freed by lws's DROP_PROTOCOL, either way). */
+static int http_write(struct hub_http *h)
+{
+	/* The loop is single-threaded and lws copies what the socket does
+	 * not take at once, so one buffer serves every answer. */
+	static unsigned char out[LWS_PRE + 8192];
+	unsigned char *start = out + LWS_PRE, *p = start, *end = out + sizeof out - 1;
+	struct lws *wsi = h->wsi;
+
+	if (lws_add_http_common_headers(wsi, (unsigned int)h->status, h->ctype, h->resp_len, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+					(const unsigned char *)"no-store", 8, &p, end))
+		return -1;
+	if (lws_get_network_wsi(wsi) == wsi && (size_t)(end - p) >= 2 + h->resp_len) {
+		/* HTTP/1.1: headers and body in one send() (they were
+		 * two, ~9 % of the hub's CPU under load). h2 frames
+		 * them itself, so it keeps the two writes below. */
+		if (lws_finalize_http_header(wsi, &p, end))
+			return -1;
+		memcpy(p, h->resp + LWS_PRE, h->resp_len);
+		p += h->resp_len;
+		if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL) < 0)
+			return -1;
+	} else {
+		if (lws_finalize_write_http_header(wsi, start, &p, end))
+			return -1;
+		if (h->resp_len && lws_write(wsi, h->resp + LWS_PRE, h->resp_len, LWS_WRITE_HTTP_FINAL) < 0)
+			return -1;
+	}
+	bool close_after = h->close_after;
+	http_reset(h);
+	if (close_after)
+		return -1;
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+	return 0;
 }
 
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -879,48 +946,23 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		if (h)
 			http_dispatch(h);
 		return 0;
-	case LWS_CALLBACK_HTTP_WRITEABLE: {
-		/* The loop is single-threaded and lws copies what the socket
-		 * does not take at once, so one buffer serves every answer. */
-		static unsigned char out[LWS_PRE + 8192];
-		unsigned char *start = out + LWS_PRE, *p = start, *end = out + sizeof out - 1;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (pss && pss->close_now)
+			return -1;
 		if (!h || !h->ready || !h->resp)
 			return 0;
-		if (lws_add_http_common_headers(wsi, (unsigned int)h->status, h->ctype, h->resp_len, &p, end) ||
-		    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-						(const unsigned char *)"no-store", 8, &p, end))
-			return 1;
-		if (lws_get_network_wsi(wsi) == wsi && (size_t)(end - p) >= 2 + h->resp_len) {
-			/* HTTP/1.1: headers and body in one send() (they were
-			 * two, ~9 % of the hub's CPU under load). h2 frames
-			 * them itself, so it keeps the two writes below. */
-			if (lws_finalize_http_header(wsi, &p, end))
-				return 1;
-			memcpy(p, h->resp + LWS_PRE, h->resp_len);
-			p += h->resp_len;
-			if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL) < 0)
-				return 1;
-		} else {
-			if (lws_finalize_write_http_header(wsi, start, &p, end))
-				return 1;
-			if (h->resp_len && lws_write(wsi, h->resp + LWS_PRE, h->resp_len, LWS_WRITE_HTTP_FINAL) < 0)
-				return 1;
-		}
-		bool close_after = h->close_after;
-		http_reset(h);
-		if (close_after)
-			return -1;
-		if (lws_http_transaction_completed(wsi))
-			return -1;
-		return 0;
-	}
+		return http_write(h);
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 		/* A keep-alive transaction ended: lws drops the per-session data
 		 * here (the next request on the connection gets a fresh one), so
 		 * this request's state goes with it. */
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (h) {
-			hub_unstage_http(h);
+			/* Most requests are answered and out by now: then no
+			 * list names them, and walking the stage (a whole
+			 * batch) per request would cost O(batch). */
+			if (h->staged > 0 || h->deferred)
+				hub_unstage_http(h);
 			http_reset(h);
 			sb_free(&h->body);
 			free(h);

@@ -1,8 +1,8 @@
 /*
  * server.c: the lws context, the loop, and group commit.
  *
- * The loop is ours: `while (!stop) { lws_service(); hub_flush(); }` (lws
- * 4.1's lws_service returns after each poll pass). Every handler that runs
+ * The loop is ours: `while (!stop) { server_service(); hub_flush(); }`:
+ * one pass of lws's poll() loop, or of the libev loop we hand it (below). Every handler that runs
  * during a pass writes into one transaction, opened lazily by hub_begin().
  * What the handlers want to send (command results, welcomes, events, HTTP
  * answers) is "staged" in order. hub_flush() hands the pass's COMMIT to the
@@ -28,6 +28,7 @@
 #include "baton/hub-store.h"
 #include "baton/text.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -436,11 +437,24 @@ static bool aud_has(const char *aud, const char *id)
 	return false;
 }
 
-static void deliver(struct hub_session *s, const struct hub_out *o)
+/* True while hub_flush releases a batch from the loop itself, outside any
+ * lws callback: only then may a session be written to at once. (A release
+ * can also happen inside a callback, when the store's guard waits for a
+ * COMMIT; there the frames are queued, as always.) */
+static bool release_direct;
+
+bool hub_release_direct(void)
+{
+	return release_direct;
+}
+
+static void deliver(struct hub_session *s, struct hub_out *o)
 {
 	if (!s->agent || s->closing || o->seq <= s->last_seq)
 		return;
 	s->last_seq = o->seq;
+	if (release_direct && session_write_now(s, o))
+		return;
 	session_queue(s, hub_out_new((const char *)o->buf + LWS_PRE, o->len, o->seq));
 }
 
@@ -699,7 +713,10 @@ void hub_flush(void)
 	struct stage_ent *e;
 
 	hub.m.passes++;
-	if (cw.busy && !cw_finish(false))
+	release_direct = true;
+	bool done = !cw.busy || cw_finish(false);
+	release_direct = false;
+	if (!done)
 		return;		/* still committing: inputs keep waiting in the defer list */
 	/* The store is free and holds no uncommitted work of an earlier batch:
 	 * deliveries may start (a webhook must not leave before its row is
@@ -713,7 +730,9 @@ void hub_flush(void)
 	stage_head = NULL;
 	stage_tail = &stage_head;
 	if (!hub.in_tx) {
+		release_direct = true;
 		stage_release(e, true);		/* read-only answers */
+		release_direct = false;
 		return;
 	}
 	hub.in_tx = false;
@@ -775,12 +794,106 @@ static void server_lws_log(int level, const char *line)
 	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_INFO, "lws: %.*s", (int)n, line);
 }
 
-/* Dead peers: ping after 15 s of silence, hang up after 30 s without a valid
- * pong or frame (the protocol promises 35 s). */
-static const lws_retry_bo_t server_retry = {
-	.secs_since_valid_ping = 15,
-	.secs_since_valid_hangup = 30,
-};
+/*
+ * lws's own loop calls poll() over every open socket on each pass: with
+ * thousands of agents connected that walk is most of the hub's CPU. Its
+ * libev plugin (Debian: libwebsockets-evlib-ev, a dependency of
+ * libwebsockets-dev) waits with epoll instead. But lws 4.1's lws_service()
+ * on libev runs ev_run() until the loop is broken, and our loop must get
+ * control after every pass (hub_flush). So the loop is ours: a libev loop
+ * handed to lws as a "foreign" loop, run one iteration at a time
+ * (EVRUN_ONCE). libev is reached with dlopen, the copy lws's plugin uses:
+ * batond links neither, and a hub installed without the plugin still runs,
+ * on poll(), with one line in the log. BATOND_EVENT_LOOP=poll asks for
+ * poll() outright.
+ */
+struct ev_loop;
+
+#define SERVER_EVRUN_ONCE 2		/* ev.h: EVRUN_ONCE */
+#define SERVER_EVBACKEND_EPOLL 0x4u	/* ev.h: EVBACKEND_EPOLL */
+#define SERVER_EVFLAG_NOENV 0x01000000u	/* ev.h: EVFLAG_NOENV (ignore LIBEV_FLAGS) */
+
+static struct {
+	void *lib;
+	struct ev_loop *loop;
+	struct ev_loop *(*loop_new)(unsigned int flags);
+	int (*run)(struct ev_loop *loop, int flags);
+	void (*loop_destroy)(struct ev_loop *loop);
+} sev;
+
+static void server_ev_close(void)
+{
+	if (sev.loop)
+		sev.loop_destroy(sev.loop);
+	if (sev.lib)
+		dlclose(sev.lib);
+	memset(&sev, 0, sizeof sev);
+}
+
+static bool server_ev_open(void)
+{
+	sev.lib = dlopen("libev.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!sev.lib)
+		return false;
+	*(void **)&sev.loop_new = dlsym(sev.lib, "ev_loop_new");
+	*(void **)&sev.run = dlsym(sev.lib, "ev_run");
+	*(void **)&sev.loop_destroy = dlsym(sev.lib, "ev_loop_destroy");
+	if (!sev.loop_new || !sev.run || !sev.loop_destroy) {
+		server_ev_close();
+		return false;
+	}
+	sev.loop = sev.loop_new(SERVER_EVBACKEND_EPOLL | SERVER_EVFLAG_NOENV);
+	if (!sev.loop)
+		sev.loop = sev.loop_new(SERVER_EVFLAG_NOENV);	/* whatever it has */
+	if (!sev.loop) {
+		server_ev_close();
+		return false;
+	}
+	return true;
+}
+
+static struct lws_context *server_context(struct lws_context_creation_info *info, int log_level)
+{
+	const char *want = getenv("BATOND_EVENT_LOOP");
+	bool try_ev = !want || strcmp(want, "poll") != 0;
+	struct lws_context *ctx;
+	void *loops[1];
+
+	if (try_ev && server_ev_open()) {
+		loops[0] = sev.loop;
+		info->foreign_loops = loops;
+		info->options |= LWS_SERVER_OPTION_LIBEV;
+		/* Quiet: a missing plugin is not an error, the fallback says it. */
+		lws_set_log_level(0, server_lws_log);
+		ctx = lws_create_context(info);
+		lws_set_log_level(log_level, server_lws_log);
+		info->foreign_loops = NULL;
+		if (ctx) {
+			hub.event_loop = "libev";
+			return ctx;
+		}
+		info->options &= ~(uint64_t)LWS_SERVER_OPTION_LIBEV;
+		server_ev_close();
+	}
+	ctx = lws_create_context(info);
+	if (ctx) {
+		hub.event_loop = "poll";
+		if (try_ev)
+			log_warn("libwebsockets' libev plugin is not available (install libwebsockets-evlib-ev): "
+				 "using its poll() loop, which costs CPU per connected agent on every pass");
+	}
+	return ctx;
+}
+
+/* One pass: whatever is ready (waiting for something if nothing is). */
+static int server_service(void)
+{
+	if (sev.loop) {
+		sev.run(sev.loop, SERVER_EVRUN_ONCE);
+		return 0;
+	}
+	return lws_service(hub.ctx, 0);
+}
 
 int server_run(char *err, size_t errlen)
 {
@@ -810,7 +923,8 @@ int server_run(char *err, size_t errlen)
 
 	/* BATOND_LWS_LOG=<lws level bits> lets an operator see lws itself. */
 	const char *lv = getenv("BATOND_LWS_LOG");
-	lws_set_log_level(lv ? atoi(lv) : LLL_ERR, server_lws_log);
+	int log_level = lv ? atoi(lv) : LLL_ERR;
+	lws_set_log_level(log_level, server_lws_log);
 	protos[0] = httpapi_protocol;
 	protos[1] = session_protocol;
 	protos[2] = webhook_protocol;
@@ -823,23 +937,23 @@ int server_run(char *err, size_t errlen)
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (strchr(addr, ':'))
 		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.retry_and_idle_policy = &server_retry;
+	/* No retry_and_idle_policy: session.c pings and hangs up dead peers. */
 	info.keepalive_timeout = 30;
 	info.timeout_secs = 30;
 	if (hub.cfg.cert) {
 		info.ssl_cert_filepath = hub.cfg.cert;
 		info.ssl_private_key_filepath = hub.cfg.key;
 	}
-	hub.ctx = lws_create_context(&info);
+	hub.ctx = server_context(&info, log_level);
 	if (!hub.ctx) {
 		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this host?)",
 			 hub.cfg.listen);
 		return -1;
 	}
 	hub.vh = lws_get_vhost_by_name(hub.ctx, "default");
-	log_info("listening on %s:%d (%s), event head %lld", addr,
+	log_info("listening on %s:%d (%s, %s loop), event head %lld", addr,
 		 hub.vh ? lws_get_vhost_listen_port(hub.vh) : port, hub.cfg.cert ? "wss/https" : "ws/http",
-		 (long long)hub_head());
+		 hub.event_loop, (long long)hub_head());
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = server_signal;	/* no SA_RESTART: poll() returns at once */
@@ -854,7 +968,7 @@ int server_run(char *err, size_t errlen)
 	hub_flush();
 
 	while (!hub.stop) {
-		if (lws_service(hub.ctx, 0) < 0)
+		if (server_service() < 0)
 			break;
 		hub_flush();
 	}
@@ -862,7 +976,7 @@ int server_run(char *err, size_t errlen)
 	/* Say goodbye (close 1001) and give the closes up to two seconds to go out. */
 	session_close_all();
 	for (int64_t end = time_mono_us() + 2000000; hub.sessions && time_mono_us() < end;) {
-		if (lws_service(hub.ctx, 0) < 0)
+		if (server_service() < 0)
 			break;
 		hub_flush();
 	}
@@ -878,6 +992,7 @@ out:
 	hub_flush_all();
 	lws_context_destroy(hub.ctx);
 	hub.ctx = NULL;
+	server_ev_close();	/* after lws let go of the loop */
 	hub_flush_all();
 	cw_stop();
 	hub_store_set_guard(hub.st, NULL);

@@ -22,6 +22,13 @@
 #define SESSION_HELLO_TIMEOUT_US (10 * 1000000)
 #define SESSION_QUEUE_MAX 30000	/* frames (a full replay fits); a consumer further behind is dropped */
 #define SESSION_CLOSE_UNAUTHORIZED 4401
+/* Dead peers: ping after 15 s of silence, hang up after 30 s without a frame
+ * or pong (the protocol promises 35 s). Ours, not lws's retry policy: that
+ * keeps a timer per connection in one sorted list, and every HTTP request's
+ * timeout was inserted by walking it, past all 5,000 idle agents' timers
+ * (half the hub's CPU with them connected). */
+#define SESSION_PING_US (15 * INT64_C(1000000))
+#define SESSION_HANGUP_US (30 * INT64_C(1000000))
 
 struct session_pss {
 	struct hub_session *s;
@@ -49,6 +56,28 @@ void session_queue(struct hub_session *s, struct hub_out *o)
 	s->qtail = o;
 	s->qlen++;
 	lws_callback_on_writable(s->wsi);
+}
+
+bool session_write_now(struct hub_session *s, struct hub_out *o)
+{
+	struct lws *wsi = s->wsi;
+	int n;
+
+	/* Only a plain ws connection with nothing queued before this frame
+	 * whose socket takes it now (lws_send_pipe_choked also re-arms lws's
+	 * back-to-back write check). h2 streams and TLS keep the WRITEABLE
+	 * path. A frame lws cannot send whole is kept in its buflist and sent
+	 * before anything else. */
+	if (s->qhead || s->close_code || s->closing || lws_get_network_wsi(wsi) != wsi || lws_is_ssl(wsi) ||
+	    lws_send_pipe_choked(wsi))
+		return false;
+	n = lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
+	if (n < 0) {
+		/* The socket is gone: close it on lws's next pass. */
+		s->closing = true;
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	}
+	return true;
 }
 
 static void session_queue_clear(struct hub_session *s)
@@ -465,12 +494,25 @@ void session_tick(void)
 	int64_t now = time_mono_us();
 
 	router_revalidate();
-	for (struct hub_session *s = hub.sessions; s; s = s->next_all)
+	for (struct hub_session *s = hub.sessions; s; s = s->next_all) {
 		if (!s->agent && !s->close_code && now - s->connected_us > SESSION_HELLO_TIMEOUT_US) {
 			log_info("session %s: no hello within 10 s", s->id);
 			session_error(s, PROTO_ERR_UNAUTHORIZED, "no hello within 10 seconds",
 				      SESSION_CLOSE_UNAUTHORIZED);
 		}
+		if (s->closing)
+			continue;
+		if (now - s->last_rx_us > SESSION_HANGUP_US) {
+			/* It does not read either, so no close frame: drop it. */
+			log_info("session %s (%s): no frame or pong for 30 s; dropping the connection", s->id,
+				 s->agent ? s->agent->id : "-");
+			s->closing = true;
+			lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		} else if (now - s->last_rx_us > SESSION_PING_US && !s->ping_due && !s->ping_sent) {
+			s->ping_due = true;
+			lws_callback_on_writable(s->wsi);
+		}
+	}
 	session_stats();
 }
 
@@ -486,6 +528,7 @@ static struct hub_session *session_new(struct lws *wsi)
 	rand_string(rnd, 12, "abcdefghijklmnopqrstuvwxyz0123456789");
 	snprintf(s->id, sizeof s->id, "s-%s", rnd);
 	s->connected_us = time_mono_us();
+	s->last_rx_us = s->connected_us;
 	n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
 	if (n > 7 && strncasecmp(auth, "Bearer ", 7) == 0)
 		s->hdr_token = xstrdup(auth + 7);
@@ -533,7 +576,17 @@ static int session_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_ESTABLISHED:
 		pss->s = session_new(wsi);
 		return 0;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (s) {
+			s->last_rx_us = time_mono_us();
+			s->ping_due = s->ping_sent = false;
+		}
+		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (s) {
+			s->last_rx_us = time_mono_us();
+			s->ping_due = s->ping_sent = false;
+		}
 		if (!s || s->closing || s->close_code)
 			return 0;	/* closing: what else it says does not matter */
 		if (lws_is_first_fragment(wsi) && !s->rx_over)
@@ -587,6 +640,17 @@ static int session_callback(struct lws *wsi, enum lws_callback_reasons reason, v
 	case LWS_CALLBACK_SERVER_WRITEABLE: {
 		if (!s)
 			return 0;
+		if (s->ping_due && !s->closing) {
+			/* With a payload: lws 4.1 does not pass an empty pong on. */
+			unsigned char ping[LWS_PRE + 2] = { [LWS_PRE] = 'k' };
+			s->ping_due = false;
+			s->ping_sent = true;
+			if (lws_write(wsi, ping + LWS_PRE, 1, LWS_WRITE_PING) < 0)
+				return -1;
+			if (s->qhead || s->close_code)
+				lws_callback_on_writable(wsi);
+			return 0;
+		}
 		struct hub_out *o = s->qhead;
 		if (o) {
 			int n = lws_write(wsi, o->buf + LWS_PRE, o->len, LWS_WRITE_TEXT);
