@@ -117,6 +117,10 @@ void theme_256_to_rgb(int c, int *r, int *g, int *b);
 /* c (0..255) mapped to the nearest of the first ncolors (8 or 16; 256 and
  * more: unchanged; fewer than 8: THEME_DEFAULT_COLOR). */
 int theme_color_reduce(int c, int ncolors);
+/* A slot's colours for a terminal with ncolors: both reduced; if they
+ * become one colour, the foreground is black or white instead, whichever
+ * stands out more, so no text disappears. */
+void theme_style_colors(const struct theme_style *st, int ncolors, int *fg, int *bg);
 /*
  * Parses theme text into t (initialised with theme_init_mono first, then
  * filled). fname prefixes errors ("night.theme:12: unknown slot \"queu\"").

@@ -136,7 +136,9 @@ int theme_color_reduce(int c, int ncolors)
 	if (ncolors >= 16)
 		return theme_nearest(r, g, b, 0, 16);
 	/* Eight colours: the normal colours are dim on most terminals, so
-	 * compare against their bright forms, which is what bold gives. */
+	 * compare against their bright forms too, which is what bold gives.
+	 * Not for black: its bright form is grey, and matching the theme's
+	 * greys and tans to black made them black on a dark terminal. */
 	{
 		int best = 0;
 		long bestd = -1;
@@ -145,13 +147,27 @@ int theme_color_reduce(int c, int ncolors)
 					     theme_base16[i][2]);
 			long d2 = theme_dist(r, g, b, theme_base16[i + 8][0], theme_base16[i + 8][1],
 					     theme_base16[i + 8][2]);
-			long d = d1 < d2 ? d1 : d2;
+			long d = i == 0 || d1 < d2 ? d1 : d2;
 			if (bestd < 0 || d < bestd) {
 				bestd = d;
 				best = i;
 			}
 		}
 		return best;
+	}
+}
+
+void theme_style_colors(const struct theme_style *st, int ncolors, int *fg, int *bg)
+{
+	*fg = theme_color_reduce(st->fg, ncolors);
+	*bg = theme_color_reduce(st->bg, ncolors);
+	if (*fg >= 0 && *fg == *bg) {
+		/* Two colours that differ in 256 can be one in 16 or 8: the
+		 * text would vanish. Black or white, whichever is further. */
+		int r, g, b, r2, g2, b2, white = ncolors >= 16 ? 15 : 7;
+		theme_256_to_rgb(*bg, &r, &g, &b);
+		theme_256_to_rgb(white, &r2, &g2, &b2);
+		*fg = theme_dist(r, g, b, 0, 0, 0) > theme_dist(r, g, b, r2, g2, b2) ? 0 : white;
 	}
 }
 

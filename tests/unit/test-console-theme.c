@@ -69,6 +69,29 @@ static void test_reduce(void)
 	CHECK_INT(theme_color_reduce(214, 8), 3);
 	/* Bright colours (9..15) fold to their base in 8. */
 	CHECK_INT(theme_color_reduce(9, 8), 1);
+	/* Greys and tans are not black in 8 colours (black's bright form,
+	 * grey, needs bold): 180 (#d7af87) and 137 (#af875f) stay visible on
+	 * a dark terminal; near-black stays black. */
+	CHECK(theme_color_reduce(180, 8) != 0);
+	CHECK(theme_color_reduce(137, 8) != 0);
+	CHECK(theme_color_reduce(244, 8) != 0);
+	CHECK_INT(theme_color_reduce(235, 8), 0);
+	/* A slot whose two colours become one gets black or white text. */
+	{
+		struct theme_style st = { 180, 237, 0 };
+		int f, b;
+		theme_style_colors(&st, 8, &f, &b);
+		CHECK_INT(b, 0);
+		CHECK_INT(f, 7);
+		st.fg = 230, st.bg = 231;	/* two near-whites */
+		theme_style_colors(&st, 16, &f, &b);
+		CHECK_INT(b, 15);
+		CHECK_INT(f, 0);
+		st.fg = THEME_DEFAULT_COLOR, st.bg = THEME_DEFAULT_COLOR;
+		theme_style_colors(&st, 8, &f, &b);
+		CHECK_INT(f, THEME_DEFAULT_COLOR);
+		CHECK_INT(b, THEME_DEFAULT_COLOR);
+	}
 	/* Fewer than 8 colours: none at all. */
 	CHECK_INT(theme_color_reduce(196, 2), THEME_DEFAULT_COLOR);
 	/* Round trip of every cube colour through RGB. */
@@ -201,10 +224,10 @@ static void test_shipped(void)
 				failed = 1;
 			}
 			if (!t.mono && t.s[s].fg >= 0 && t.s[s].bg >= 0) {
-				for (int nc = 16; nc <= 256; nc *= 16) {
-					int f = theme_color_reduce(t.s[s].fg, nc);
-					int b = theme_color_reduce(t.s[s].bg, nc);
-					if (f == b && !(t.s[s].attrs & THEME_A_REVERSE)) {
+				for (int nc = 8; nc <= 256; nc *= nc == 8 ? 2 : 16) {
+					int f, b;
+					theme_style_colors(&t.s[s], nc, &f, &b);
+					if (f == b) {
 						printf("#   %s: slot %s fg == bg at %d colours\n",
 						       names[i], theme_slots[s].name, nc);
 						failed = 1;

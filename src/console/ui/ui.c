@@ -83,8 +83,8 @@ static void ui_apply_theme(struct ui *ui)
 		ui->pad_blank[i] = !(st->attrs & (THEME_A_REVERSE | THEME_A_UNDERLINE)) &&
 				   (!color || theme_color_reduce(st->bg, COLORS) == nbg);
 		if (color) {
-			int fg = theme_color_reduce(st->fg, COLORS);
-			int bg = theme_color_reduce(st->bg, COLORS);
+			int fg, bg;
+			theme_style_colors(st, COLORS, &fg, &bg);
 			/* The terminal's own colours are colour pair 0, not a
 			 * pair of two defaults: ncurses then sends no colour
 			 * change into or out of the slot, and after it no
