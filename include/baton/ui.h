@@ -5,7 +5,9 @@
  *   ui_new        once, after the config is read (initscr, colours, keys);
  *   ui_on_input   when stdin is readable (the ui reads the keys itself);
  *   ui_on_resize  after SIGWINCH (the loop turns the signal into a call);
- *   ui_tick       once a second (wait timers, clock, re-alerts);
+ *   ui_tick       once a second (wait timers, clock, re-alerts), and it draws
+ *                 what it changed at once (lws runs timers before it polls,
+ *                 so the pass would end only with the next event);
  *   ui_render     at the end of every loop pass: only dirty panes are drawn,
  *                 with wnoutrefresh() per pane and one doupdate().
  * The ui reads the model (model.h) and runs commands through app_run(); it
@@ -46,7 +48,7 @@ void ui_free(struct ui *ui);
 void ui_on_input(struct ui *ui);
 /* The terminal changed size (after SIGWINCH). */
 void ui_on_resize(struct ui *ui);
-/* Once a second: wait timers, SLA colours, the clock. */
+/* Once a second: wait timers, SLA colours, the clock; then ui_render(). */
 void ui_tick(struct ui *ui, int64_t now_ms);
 /* End of every loop pass: draws what is dirty, one doupdate(). */
 void ui_render(struct ui *ui);
