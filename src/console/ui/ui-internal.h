@@ -170,6 +170,7 @@ struct ui {
 	/* alerts: urgent conversations being re-alerted (notify_urgent) */
 	char **urgent;
 	size_t nurgent;
+	bool alerts_due;		/* ui_alerts() after this render's paint */
 
 	/* the supervisor screen */
 	bool super_on;			/* shown instead of the panes */

@@ -1305,6 +1305,11 @@ struct keys *ui_keys(struct ui *ui)
 /* model_qitem.ui_marks bits */
 enum { UI_QMARK_URGENT = 1u << 0, UI_QMARK_SLA = 1u << 1, UI_QMARK_UNCLAIMED = 1u << 2 };
 
+/* SLA alerts one pass posts one by one; the rest become one summary. A
+ * backlog (10,000 rows past their SLA at start) was 10,000 formatted
+ * titles and posts, nearly all dropped by notify's rate limit. */
+#define UI_SLA_ALERTS_MAX 3
+
 static int ui_strcmp_p(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -1358,6 +1363,7 @@ static void ui_alerts(struct ui *ui)
 	int lead;
 	bool sup;
 	int64_t unclaimed_ms;
+	size_t nsla = 0, nsla_passed = 0;
 
 	if (!nt)
 		return;
@@ -1401,12 +1407,24 @@ static void ui_alerts(struct ui *ui)
 		}
 		if (q->sla_due_at && !(q->ui_marks & UI_QMARK_SLA) &&
 		    q->sla_due_at - ui->now <= (int64_t)lead * 1000) {
-			char *t = xasprintf(q->sla_due_at <= ui->now ? "SLA passed: %s" :
-					    "SLA due soon: %s", q->customer[0] ? q->customer : q->id);
-			notify_post_conv(nt, NOTIFY_SLA, q->id, t, q->reason_text);
-			free(t);
+			if (nsla++ < UI_SLA_ALERTS_MAX) {
+				char *t = xasprintf(q->sla_due_at <= ui->now ? "SLA passed: %s" :
+						    "SLA due soon: %s",
+						    q->customer[0] ? q->customer : q->id);
+				notify_post_conv(nt, NOTIFY_SLA, q->id, t, q->reason_text);
+				free(t);
+			} else if (q->sla_due_at <= ui->now) {
+				nsla_passed++;
+			}
 			q->ui_marks |= UI_QMARK_SLA;
 		}
+	}
+	if (nsla > UI_SLA_ALERTS_MAX) {
+		size_t more = nsla - UI_SLA_ALERTS_MAX;
+		char *t = xasprintf("SLA: %zu more conversation%s past or near the SLA (%zu past)",
+				    more, more == 1 ? "" : "s", nsla_passed);
+		notify_post(nt, NOTIFY_SLA, t, "See the queue: it is sorted by priority and SLA.");
+		free(t);
 	}
 	/* Urgent ones gone from the queue (claimed, closed…): stop repeating. */
 	if (nids > 1)
@@ -1457,7 +1475,7 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 	 * queued (view-context.c). */
 	if (c && c->conv && c->conv->sla_due_at && c->conv->state == PROTO_STATE_QUEUED)
 		ui->dirty |= UI_D_SLA;
-	ui_alerts(ui);
+	ui->alerts_due = true;	/* ui_render runs them after its paint */
 	/* Drawn now, not at the end of the loop pass: libwebsockets runs
 	 * its timers inside lws_service() before it waits in poll(), so the
 	 * pass (and ui_render) would end only with the next event — the
@@ -1501,8 +1519,10 @@ static void ui_sync_model(struct ui *ui)
 	/* Results also change the "waiting to send" count. */
 	if (d & (MODEL_DIRTY_STATUS | MODEL_DIRTY_RESULTS))
 		ui->dirty |= UI_D_STATUS;
+	/* After this render's paint (ui_render_end): the first paint of a big
+	 * queue does not wait for its alerts. */
 	if (d & (MODEL_DIRTY_QUEUE | MODEL_DIRTY_AGENTS))
-		ui_alerts(ui);
+		ui->alerts_due = true;
 	if (d & (MODEL_DIRTY_APPROVALS | MODEL_DIRTY_AGENTS | MODEL_DIRTY_STATS | MODEL_DIRTY_QUEUE))
 		ui->dirty |= UI_D_SUPER;
 	/* An approval's decision is a line in the requester's conversation. */
@@ -1685,6 +1705,17 @@ static void ui_out(WINDOW *w)
 		wnoutrefresh(w);
 }
 
+/* What ui_render does after its paint (or when there was nothing to
+ * paint): the alerts, whose notifications (bell, OSC) then follow the
+ * screen's bytes instead of going in front of them. */
+static void ui_render_end(struct ui *ui)
+{
+	if (ui->alerts_due) {
+		ui->alerts_due = false;
+		ui_alerts(ui);
+	}
+}
+
 void ui_render(struct ui *ui)
 {
 	unsigned d;
@@ -1702,8 +1733,10 @@ void ui_render(struct ui *ui)
 	if (ui->dirty & UI_D_LAYOUT)
 		ui_layout(ui);
 	d = ui->dirty;
-	if (!d)
+	if (!d) {
+		ui_render_end(ui);
 		return;
+	}
 	if (ui->g.too_small) {
 		if (!ui->too_small_drawn) {
 			werase(stdscr);
@@ -1716,6 +1749,7 @@ void ui_render(struct ui *ui)
 			ui->too_small_drawn = true;
 		}
 		ui->dirty = 0;
+		ui_render_end(ui);
 		return;
 	}
 	if (ui->super_on) {
@@ -1785,6 +1819,7 @@ void ui_render(struct ui *ui)
 	}
 	doupdate();
 	ui->dirty = 0;
+	ui_render_end(ui);
 }
 
 /* ---- lifecycle ---- */
