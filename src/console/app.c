@@ -81,9 +81,17 @@ struct app_priv {
 
 	/* Frames applied to the model in this loop pass and waiting for the
 	 * store: written together at the end of the pass, after the screen
-	 * has drawn them, so a disk sync never delays what the agent sees. */
+	 * has drawn them, so a disk sync never delays what the agent sees.
+	 * pending_alert[i]: pending[i] is a live event to alert about, also
+	 * after the paint (the screen first; a bell can wait a millisecond). */
 	struct proto_frame **pending;
+	bool *pending_alert;
 	size_t npending, cappending;
+
+	/* The one-second tick's time when it fell in this pass: its work
+	 * (timers, countdowns, their redraw) runs after the pass's paint, so
+	 * a message that arrived with it is on the screen first. */
+	int64_t tick_due;
 
 	/* While app_run runs a command: the commands after it on the line, so
 	 * a confirmation dialog runs them too once the agent says yes. */
@@ -110,24 +118,29 @@ static void store_problem(struct app *app, const char *what)
 	app->model->dirty |= MODEL_DIRTY_STATUS;
 }
 
-/* Keeps a frame (taken) for the store's write at the end of the pass. */
-static void store_later(struct app *app, struct proto_frame *f)
+/* Keeps a frame (taken) for the end of the pass: its alert (if alert)
+ * after the paint, then the store's write. */
+static void store_later(struct app *app, struct proto_frame *f, bool alert)
 {
 	struct app_priv *p = app->priv;
 
-	if (!app->store) {
+	if (!app->store && !alert) {
 		proto_frame_free(f);
 		return;
 	}
 	if (p->npending == p->cappending) {
 		p->cappending = p->cappending ? p->cappending * 2 : 16;
 		p->pending = xrealloc(p->pending, p->cappending * sizeof *p->pending);
+		p->pending_alert = xrealloc(p->pending_alert, p->cappending * sizeof *p->pending_alert);
 	}
+	p->pending_alert[p->npending] = alert;
 	p->pending[p->npending++] = f;
 }
 
 /* Writes the pass's frames in one transaction. A crash before this only
  * means the hub replays them next time: applying is idempotent. */
+static void alerts_flush(struct app *app);
+
 static void store_flush(struct app *app)
 {
 	struct app_priv *p = app->priv;
@@ -135,6 +148,7 @@ static void store_flush(struct app *app)
 
 	if (!p || !p->npending)
 		return;
+	alerts_flush(app);	/* normally done already, after the paint */
 	if (app->store && store_apply_frames(app->store, p->pending, p->npending, err, sizeof err) < 0)
 		store_problem(app, err);
 	else if (app->store)
@@ -838,7 +852,7 @@ static void on_text(void *user, const char *buf, size_t len)
 		p->caught_up = true;
 		if (app->ui)
 			ui_invalidate(app->ui);
-		store_later(app, f);
+		store_later(app, f, false);
 		f = NULL;
 		break;
 	case PROTO_FRAME_EVENT: {
@@ -850,21 +864,19 @@ static void on_text(void *user, const char *buf, size_t len)
 			p->caught_up = true;
 		else if (!p->caught_up)
 			link_timer(app->link, REPLAY_QUIET_MS);
-		if (live)
-			notify_event(app, &f->u.event);
 		follow_print(app, f);
 		if (p->ctl) {
 			json_t *j = proto_frame_to_json(f);
 			ctl_publish(p->ctl, j);
 			json_decref(j);
 		}
-		store_later(app, f);
+		store_later(app, f, live && app->notify);
 		f = NULL;
 		break;
 	}
 	case PROTO_FRAME_RESULT:
 		on_result(app, f);
-		store_later(app, f);
+		store_later(app, f, false);
 		f = NULL;
 		break;
 	case PROTO_FRAME_STATS:
@@ -951,7 +963,12 @@ static void on_signal(void *user, int sig)
 
 static void on_tick(void *user, int64_t now)
 {
-	struct app *app = user;
+	/* Later in this pass, after what came from the hub is drawn. */
+	((struct app *)user)->priv->tick_due = now;
+}
+
+static void tick_run(struct app *app, int64_t now)
+{
 	struct app_priv *p = app->priv;
 
 	model_tick(app->model, now);
@@ -986,24 +1003,57 @@ static void on_timer(void *user)
 	}
 }
 
+/* The alerts for the pass's live events (store_later kept them). */
+static void alerts_flush(struct app *app)
+{
+	struct app_priv *p = app->priv;
+
+	for (size_t i = 0; i < p->npending; i++) {
+		if (p->pending_alert[i] && !app->quit)
+			notify_event(app, &p->pending[i]->u.event);
+		p->pending_alert[i] = false;
+	}
+}
+
+static void render(struct app *app)
+{
+	if (!app->ui || app->quit)
+		return;
+	ui_render(app->ui);
+	if (app->started_us) {
+		log_info("first paint %.1f ms after start (queue %zu, mine %zu, from the store)",
+			 (double)(time_mono_us() - app->started_us) / 1000.0, app->model->nqueue,
+			 app->model->nmine);
+		app->started_us = 0;
+	}
+}
+
+/*
+ * The end of a loop pass. What came from the hub is drawn first; then what
+ * the pass owes besides, in the order the agent needs it: the alerts for
+ * those events, the one-second tick (wait timers, countdowns, the clock)
+ * with its own redraw, and last the store's commit, whose disk sync would
+ * otherwise delay the screen. A message that lands in the same pass as
+ * the tick is thus written to the terminal before the timers are.
+ */
 static void on_pass_end(void *user)
 {
 	struct app *app = user;
+	struct app_priv *p = app->priv;
 
 	macro_console_poll(app, time_now_ms());
 	if ((app->flags & APP_RUN_HEADLESS) && !app->quit)
 		headless_pump(app);	/* a macro may have finished */
 
-	if (app->ui && !app->quit) {
-		ui_render(app->ui);
-		if (app->started_us) {
-			log_info("first paint %.1f ms after start (queue %zu, mine %zu, from the store)",
-				 (double)(time_mono_us() - app->started_us) / 1000.0, app->model->nqueue,
-				 app->model->nmine);
-			app->started_us = 0;
-		}
+	render(app);
+	alerts_flush(app);
+	if (p->tick_due) {
+		int64_t now = p->tick_due;
+		p->tick_due = 0;
+		tick_run(app, now);
+		render(app);
 	}
-	store_flush(app);	/* after the screen: the sync does not delay it */
+	store_flush(app);
 }
 
 /* ---- the control socket ---- */
@@ -1187,6 +1237,7 @@ void app_close(struct app *app)
 		cmd_line_free(&p->hl);
 		free(p->dirty_drafts);
 		free(p->pending);
+		free(p->pending_alert);
 		if (p->token) {
 			explicit_bzero(p->token, strlen(p->token));
 			free(p->token);

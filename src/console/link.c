@@ -124,6 +124,19 @@ static void q_clear(struct link *l)
 
 static void connect_cb(lws_sorted_usec_list_t *sul);
 
+/*
+ * lws 4.1 runs ripe timers inside lws_service() before it polls, and then
+ * polls until the next event: what a timer changed (the tick's countdowns,
+ * a reconnect's status) would reach the screen only with the next event,
+ * up to a second later. Every timer callback ends the pass at once instead,
+ * so link_run calls on_pass_end, which draws (and runs the tick's work
+ * after what came from the hub in the same pass).
+ */
+static void end_pass(struct link *l)
+{
+	lws_cancel_service(l->ctx);
+}
+
 static void schedule_retry(struct link *l, const char *why)
 {
 	int ms;
@@ -204,9 +217,10 @@ static void dns_drop(struct link *l)
 	free(d);
 }
 
-static void dns_cb(lws_sorted_usec_list_t *sul)
+static void dns_cb(lws_sorted_usec_list_t *sul);
+
+static void dns_check(struct link *l)
 {
-	struct link *l = lws_container_of(sul, struct link, sul_dns);
 	struct link_dns *d = l->dns;
 	char why[300];
 	int rc;
@@ -244,9 +258,17 @@ static void dns_cb(lws_sorted_usec_list_t *sul)
 	connect_to(l, l->addr);
 }
 
-static void connect_cb(lws_sorted_usec_list_t *sul)
+static void dns_cb(lws_sorted_usec_list_t *sul)
 {
-	struct link *l = lws_container_of(sul, struct link, sul_connect);
+	struct link *l = lws_container_of(sul, struct link, sul_dns);
+
+	dns_check(l);
+	if (!l->dns)	/* done: connecting, or waiting to retry */
+		end_pass(l);
+}
+
+static void connect_start(struct link *l)
+{
 	struct gaicb *list[1];
 	struct link_dns *d;
 	size_t n;
@@ -278,6 +300,14 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(l->ctx, 0, &l->sul_dns, dns_cb, LINK_DNS_POLL_MS * LWS_US_PER_MS);
 }
 
+static void connect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_connect);
+
+	connect_start(l);
+	end_pass(l);
+}
+
 static void tick_cb(lws_sorted_usec_list_t *sul)
 {
 	struct link *l = lws_container_of(sul, struct link, sul_tick);
@@ -285,6 +315,7 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 	if (l->cb.on_tick)
 		l->cb.on_tick(l->cb.user, time_now_ms());
 	lws_sul_schedule(l->ctx, 0, &l->sul_tick, tick_cb, LWS_US_PER_SEC);
+	end_pass(l);
 }
 
 static void timer_cb(lws_sorted_usec_list_t *sul)
@@ -293,6 +324,7 @@ static void timer_cb(lws_sorted_usec_list_t *sul)
 
 	if (l->cb.on_timer)
 		l->cb.on_timer(l->cb.user);
+	end_pass(l);
 }
 
 struct lws_vhost *link_vhost(const struct link *l)
