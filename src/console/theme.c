@@ -364,6 +364,10 @@ int theme_parse(struct theme *t, const char *text, size_t len, const char *fname
 			t->s[i].bg = t->s[THEME_NORMAL].bg;
 			t->s[i].attrs = theme_slots[i].attrs;
 		}
+	/* status.presence is newer than most themes: one without it keeps
+	 * its status bar whole (the presence in the bar's own style). */
+	if (!set[THEME_STATUS_PRESENCE])
+		t->s[THEME_STATUS_PRESENCE] = t->s[THEME_STATUS];
 	rc = 0;
 out:
 	free(copy);

@@ -126,6 +126,10 @@ static void test_parse(void)
 	CHECK_INT(t.s[THEME_STATUS].attrs, THEME_A_BOLD | THEME_A_UNDERLINE);
 	CHECK_INT(t.s[THEME_MSG_NOTE].attrs, THEME_A_ITALIC | THEME_A_REVERSE);
 	CHECK_INT(t.s[THEME_MSG_NOTE].fg, 3);
+	/* status.presence, left out, is the status bar's own style. */
+	CHECK_INT(t.s[THEME_STATUS_PRESENCE].fg, 208);
+	CHECK_INT(t.s[THEME_STATUS_PRESENCE].bg, THEME_DEFAULT_COLOR);
+	CHECK_INT(t.s[THEME_STATUS_PRESENCE].attrs, THEME_A_BOLD | THEME_A_UNDERLINE);
 	/* An unset slot takes normal's colours and its own attributes. */
 	CHECK_INT(t.s[THEME_QUEUE_URGENT].fg, 250);
 	CHECK_INT(t.s[THEME_QUEUE_URGENT].bg, 235);
