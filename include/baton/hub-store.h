@@ -26,7 +26,7 @@
 
 struct hub_store;
 
-#define HUB_STORE_SCHEMA_VERSION 4
+#define HUB_STORE_SCHEMA_VERSION 5
 
 struct hub_store *hub_store_open(const char *path, char *err, size_t errlen);
 void hub_store_close(struct hub_store *st);

@@ -213,10 +213,15 @@ struct hub_aud {
 	bool sups;			/* every supervisor */
 	const char *agents[4];		/* these agents (NULL-terminated) */
 	const char *monitors_of;	/* plus the supervisors monitoring this conv */
+	int64_t msg;			/* a message event: the message's n (its row holds the frame's text) */
 };
 
 /* Opens the pass's transaction if not open yet. 0 or -1 (store error). */
 int hub_begin(void);
+/* The message event of message mid of conversation n, as stored (router.c):
+ * seq and at are the caller's to set. */
+struct proto_frame *router_message_frame(int64_t n, int64_t mid, const char *from, const char *author,
+					 const char *kind, const char *text, int64_t at);
 /* Emits a durable event: numbers it, stores it, stages it for delivery.
  * Takes f (an EVENT frame whose body is filled; seq, at are set here). */
 int hub_event(struct proto_frame *f, const struct hub_aud *aud);

@@ -673,20 +673,16 @@ static int add_message(int64_t n, const char *from, const char *author, const ch
 	return 0;
 }
 
-/* The message event: owner and monitors (and extra, e.g. a supervisor who
- * wrote a note), built from what was just stored. */
-static int message_event(int64_t n, int64_t mid, const char *from, const char *author, const char *kind,
-			 const char *text, int64_t at, const char *owner, const char *extra,
-			 struct proto_arena *a, struct proto_message **out)
+/* A message event's frame, as message_event stores it and replay rebuilds it. */
+struct proto_frame *router_message_frame(int64_t n, int64_t mid, const char *from, const char *author,
+					 const char *kind, const char *text, int64_t at)
 {
 	struct proto_frame *f = proto_frame_new(PROTO_FRAME_EVENT);
 	struct proto_event *ev = &f->u.event;
-	struct hub_aud aud = { .agents = { owner, extra, NULL } };
 	struct proto_message *m = PROTO_NEW(f->arena, message);
 
 	ev->kind = PROTO_EV_MESSAGE;
 	ev->conv = hub_id_fmt(f->arena, "c-", n);
-	aud.monitors_of = ev->conv;
 	m->id = hub_id_fmt(f->arena, "m-", mid);
 	m->conv = ev->conv;
 	m->from = PROTO_ENUM_PARSE(msg_from, from);
@@ -695,12 +691,27 @@ static int message_event(int64_t n, int64_t mid, const char *from, const char *a
 	else
 		PROTO_SET_NULL(m, message, author);
 	m->kind = PROTO_ENUM_PARSE(msg_kind, kind);
-	m->text = text;		/* the encoder only reads; hub_event encodes before we return */
+	m->text = text;		/* the encoder only reads; the frame is encoded before text goes */
 	m->at = at;
 	ev->body = PROTO_NEW(f->arena, body);
 	ev->body->message = m;
+	return f;
+}
+
+/* The message event: owner and monitors (and extra, e.g. a supervisor who
+ * wrote a note), built from what was just stored. Its events row keeps no
+ * copy of the frame, only the message's n: replay builds the frame again
+ * from the messages row (session.c), byte for byte. */
+static int message_event(int64_t n, int64_t mid, const char *from, const char *author, const char *kind,
+			 const char *text, int64_t at, const char *owner, const char *extra,
+			 struct proto_arena *a, struct proto_message **out)
+{
+	struct proto_frame *f = router_message_frame(n, mid, from, author, kind, text, at);
+	struct hub_aud aud = { .agents = { owner, extra, NULL }, .msg = mid };
+
+	aud.monitors_of = f->u.event.conv;
 	if (out)
-		*out = PROTO_CLONE(a, message, m);
+		*out = PROTO_CLONE(a, message, f->u.event.body->message);
 	return hub_event(f, &aud);
 }
 

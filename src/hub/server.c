@@ -337,10 +337,13 @@ int hub_event(struct proto_frame *f, const struct hub_aud *aud)
 	o = hub_out_frame(f, ev->seq);	/* frees f, and ev with it */
 	f = NULL;
 	ev = NULL;
-	if (hub_store_exec(hub.st, "INSERT INTO events(seq, kind, conv, at, to_all, to_sups, audience, frame)"
-		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "isiiiiss", o->seq,
+	/* A message event's frame is not stored twice: the messages row has
+	 * its text, so the row keeps the message's n and an empty frame. */
+	if (hub_store_exec(hub.st, "INSERT INTO events(seq, kind, conv, at, to_all, to_sups, audience, frame, msg)"
+		       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "isiiiissz", o->seq,
 		       proto_enum_str(proto_enum_event_kind, kind), conv, at,
-		       (int64_t)aud->all, (int64_t)aud->sups, sb_str(&who), (const char *)o->buf + LWS_PRE) < 0) {
+		       (int64_t)aud->all, (int64_t)aud->sups, sb_str(&who),
+		       aud->msg > 0 ? "" : (const char *)o->buf + LWS_PRE, aud->msg > 0 ? aud->msg : (int64_t)0) < 0) {
 		log_error("store: cannot record an event: %s", hub_store_errmsg(hub.st));
 		free(o);
 		goto fail;

@@ -130,8 +130,9 @@ void session_close_all(void)
 /* ---- welcome, replay, snapshot ---- */
 
 static const char SQL_REPLAY[] =
-	"SELECT seq, frame FROM events WHERE seq > ? AND seq <= ?"
-	" AND (to_all = 1 OR (to_sups = 1 AND ? = 1) OR instr(audience, ?) > 0) ORDER BY seq";
+	"SELECT e.seq, e.frame, e.at, e.conv, e.msg, m.sender, m.author, m.kind, m.text, m.at AS mat"
+	" FROM events e LEFT JOIN messages m ON m.n = e.msg WHERE e.seq > ? AND e.seq <= ?"
+	" AND (e.to_all = 1 OR (e.to_sups = 1 AND ? = 1) OR instr(e.audience, ?) > 0) ORDER BY e.seq";
 static const char SQL_QUEUE[] =
 	"SELECT n FROM conversations WHERE state = 'queued' ORDER BY priority, sla_due_at, n LIMIT 500";
 static const char SQL_MINE[] =
@@ -230,8 +231,29 @@ static int session_replay(struct hub_session *s, int64_t since, int64_t head)
 	}
 	json_array_foreach(rows, i, r) {
 		const char *frame = json_string_value(json_object_get(r, "frame"));
-		hub_stage_session(s, hub_out_new(frame, strlen(frame),
-						 json_integer_value(json_object_get(r, "seq"))));
+		int64_t seq = json_integer_value(json_object_get(r, "seq"));
+		json_t *msg = json_object_get(r, "msg");
+		if (!json_is_integer(msg)) {
+			hub_stage_session(s, hub_out_new(frame, strlen(frame), seq));
+			continue;
+		}
+		/* A message event: its frame again, from the message's row,
+		 * as hub_event encoded it. */
+		const char *text = json_string_value(json_object_get(r, "text"));
+		if (!text) {
+			log_error("session %s: event %lld names message m-%lld, which is not in the store", s->id,
+				  (long long)seq, (long long)json_integer_value(msg));
+			continue;
+		}
+		struct proto_frame *f = router_message_frame(json_integer_value(json_object_get(r, "conv")),
+							     json_integer_value(msg),
+							     json_string_value(json_object_get(r, "sender")),
+							     json_string_value(json_object_get(r, "author")),
+							     json_string_value(json_object_get(r, "kind")), text,
+							     json_integer_value(json_object_get(r, "mat")));
+		f->u.event.seq = seq;
+		f->u.event.at = json_integer_value(json_object_get(r, "at"));
+		hub_stage_session(s, hub_out_frame(f, seq));	/* frees f */
 	}
 	json_decref(rows);
 	return 0;

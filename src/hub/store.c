@@ -130,6 +130,11 @@ static const char *const migrations[] = {
 	"  INSERT INTO msg_last(conv, n, at) VALUES (new.conv, new.n, new.at)"
 	"   ON CONFLICT(conv) DO UPDATE SET n = excluded.n, at = max(at, excluded.at);"
 	" END;",
+	/* 5: a message event's row names its message (msg) and keeps an empty
+	 * frame: the messages row holds the text, and replay rebuilds the
+	 * frame from it (session.c). The frame was most of what a message
+	 * added to the WAL. Rows from before keep their frames. */
+	"ALTER TABLE events ADD COLUMN msg INTEGER;",
 };
 _Static_assert(BATON_ARRAY_LEN(migrations) == HUB_STORE_SCHEMA_VERSION, "migrations");
 

@@ -97,7 +97,7 @@ async def main(tap):
                        " (SELECT 1 FROM actions a WHERE a.n = c.action)")[0][0], 0, "no coupon without its action")
         tap.eq(hub.sql("SELECT count(*) FROM messages m JOIN conversations c ON c.n = m.conv"
                        " WHERE m.sender = 'agent' AND NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'message'"
-                       " AND e.frame LIKE '%\"m-' || m.n || '\"%')")[0][0], 0, "no message without its event")
+                       " AND e.msg = m.n)")[0][0], 0, "no message without its event")
         head = hub.sql("SELECT max(seq) FROM events")[0][0]
 
         # Restart; every client resends what it has no answer for, unchanged.

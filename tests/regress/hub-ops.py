@@ -248,8 +248,10 @@ async def main(tap):
         # resume with since: no gap, no duplicate
         last = max(e["seq"] for e in ana.events)
         await ana.close()
+        ana_live = await hubc.Peer(hub, tok["ana"], "ana-live").connect()
         for i in range(3):
-            hub.http("POST", "/v1/conversations/%s/messages" % race, {"text": "while away %d" % i}, tok["bot"])
+            hub.http("POST", "/v1/conversations/%s/messages" % race,
+                     {"text": "while away %d \"q\" \\ \u00e9\u2028\n\t\u0001" % i}, tok["bot"])
         st, b = hub.http("POST", "/v1/escalations", hubc.escalation("ext-4", hubc.customer("cu-4", "o-4")), tok["bot"])
         ana2 = await hubc.Peer(hub, tok["ana"], "ana2").connect(since=last)
         tap.eq(ana2.welcome.get("resume"), "replay", "hello with since: replay")
@@ -262,11 +264,22 @@ async def main(tap):
         mine = (owner is r1)
         texts = [e["body"]["message"]["text"] for e in ana2.events if e["kind"] == "message"]
         if mine:
-            tap.eq(texts, ["while away 0", "while away 1", "while away 2"], "replay has the missed messages, no gap")
+            tap.eq([t.split(" \"q")[0] for t in texts], ["while away 0", "while away 1", "while away 2"],
+                   "replay has the missed messages, no gap")
         else:
             tap.eq(texts, [], "replay has no messages of a conversation that is not mine")
         tap.ok(any(e["kind"] == "conversation.queued" and e["body"]["conversation"]["external_id"] == "ext-4"
                    for e in ana2.events), "replay has the queued event")
+        # A message event's row keeps no frame: replay builds it again from
+        # the message, and it must be the frame that went out live.
+        live = ana_live if mine else sam
+        rp = await hubc.Peer(hub, tok["ana" if mine else "sam"], "replayer").connect(since=last)
+        await asyncio.sleep(0.3)
+        lv = {e["seq"]: e for e in live.events if e["kind"] == "message" and e["conv"] == race}
+        rv = {e["seq"]: e for e in rp.events if e["kind"] == "message" and e["conv"] == race}
+        tap.ok(len(lv) == 3 and lv == rv, "a replayed message event is the frame that went out live", (lv, rv))
+        await rp.close()
+        await ana_live.close()
         ana3 = await hubc.Peer(hub, tok["ana"], "ana3").connect(since=head + 100)
         tap.eq(ana3.welcome.get("resume"), "snapshot", "since beyond head: snapshot")
         await ana3.close()
