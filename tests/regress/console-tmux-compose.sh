@@ -35,6 +35,13 @@ check "a :line in the compose area runs as a command" wait_for "checked the acco
 typed "::) all sorted"
 keys Enter
 check "'::' sends one leading colon" wait_for "you: :) all sorted"
+# Esc and ':' in one read (typed fast, or one packet over SSH) look like
+# meta-':'. Nothing means that, so it is Esc (leave the compose area) and ':'
+# (the command line): the line runs as a command, not as a chat message.
+keys -H 1b 3a
+typed "note esc and colon together"
+keys Enter
+check "Esc ':' arriving together opens the command line" wait_for "esc and colon together"
 sleep 0.5
 tr=$(hub_get "/v1/conversations/$CONV" | $PY -c '
 import json,sys
@@ -44,6 +51,7 @@ for m in d.get("transcript",[]):
 # The bot's API never shows notes; the hub's store has it, as a note.
 notes=$(sqlite3 "$TMP/hub.db" "SELECT kind || '|' || text FROM messages WHERE sender = 'agent'" 2>&1)
 check "the hub stored the note as a note" grep -qx "note|checked the account" <<<"$notes"
+check "Esc ':' at once ran :note, it did not chat" grep -qx "note|esc and colon together" <<<"$notes"
 check "the bot's API does not show the note" bash -c '! grep -q "checked the account" <<<"$1"' _ "$tr"
 check "no chat message carries the command" bash -c '! grep -q "public|:note" <<<"$1"' _ "$tr"
 check "the customer got ':) all sorted'" grep -qx "public|:) all sorted" <<<"$tr"

@@ -1253,6 +1253,19 @@ static void ui_key(struct ui *ui, int key)
 	ui_binding(ui, key);
 }
 
+/* True for meta plus a printable key that neither a binding nor the line
+ * editor (meta-b, meta-f, meta-d) gives a meaning. */
+static bool ui_meta_unmeant(struct ui *ui, int key)
+{
+	int base = key & ~KEYS_META;
+
+	if (!(key & KEYS_META) || (key & KEYS_FN) || base < 0x20 || base == 0x7f)
+		return false;
+	if (base == 'b' || base == 'f' || base == 'd')
+		return false;
+	return !keys_lookup(ui->keys, key);
+}
+
 void ui_on_input(struct ui *ui)
 {
 	wint_t wch, wch2;
@@ -1267,6 +1280,14 @@ void ui_on_input(struct ui *ui)
 		    (rc2 = wget_wch(ui->input, &wch2)) != ERR) {
 			int k2 = keys_from_curses(rc2, (unsigned)wch2, true);
 			key = k2 == (KEYS_META | KEYS_FN | KEYS_K_ESC) ? (KEYS_FN | KEYS_K_ESC) : k2;
+			/* Unless nothing means meta-that-key: then it was Esc and the key,
+			 * typed fast or arriving in one packet over a slow SSH link.
+			 * Esc ':' while writing to a customer must close the compose
+			 * area and open the command line, never send the command. */
+			if (ui_meta_unmeant(ui, key)) {
+				ui_key(ui, KEYS_FN | KEYS_K_ESC);
+				key &= ~KEYS_META;
+			}
 		}
 		ui_key(ui, key);
 	}
