@@ -205,8 +205,9 @@ cmd_to ana "say Your coupon is on its way."
 check "ana writes to the customer" wait_on ana "you: Your coupon is on its way."
 cmd_to ana "handback resolved coupon given"
 check "ana hands back" wait_on ana "Handed $C1 back"
-for i in $(seq 1 100); do grep -q "Your coupon is on its way" "$TMP/hooks.out" && grep -q handed_back "$TMP/hooks.out" && break; sleep 0.1; done
+for i in $(seq 1 100); do grep -q "Your coupon is on its way" "$TMP/hooks.out" && grep -q handoff.completed "$TMP/hooks.out" && break; sleep 0.1; done
 check "the bot's webhooks carry the public message" grep -q "Your coupon is on its way" "$TMP/hooks.out"
+check "and the handoff.completed of the handback" grep -q '"handoff.completed"' "$TMP/hooks.out"
 check "and never sam's note" test -s "$TMP/hooks.out" -a "$(grep -c "5K2Q" "$TMP/hooks.out")" = 0
 
 # ---- an agent does not decide ----
