@@ -35,7 +35,7 @@
 #include "baton/model.h"
 #include "baton/proto.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 

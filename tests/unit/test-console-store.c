@@ -432,8 +432,8 @@ static void test_migration_from_v1(void)
 		"  tries INTEGER NOT NULL DEFAULT 0);"
 		"CREATE TABLE drafts(conv TEXT PRIMARY KEY, text TEXT NOT NULL, updated_at INTEGER NOT NULL);"
 		"INSERT INTO meta VALUES('last_seq','77');"
-		"INSERT INTO conversations(id,state,priority,channel,created_at,version,json) VALUES"
-		"  ('c-5',0,1,0,1,3,'{\"id\":\"c-5\",\"state\":\"queued\",\"priority\":\"high\","
+		"INSERT INTO conversations(id,state,priority,channel,created_at,version,sentiment,json) VALUES"
+		"  ('c-5',0,1,0,1,3,-0.25,'{\"id\":\"c-5\",\"state\":\"queued\",\"priority\":\"high\","
 		"\"channel\":\"web\",\"created_at\":\"2026-11-22T03:00:00Z\",\"version\":3,"
 		"\"customer\":{\"id\":\"cu\",\"name\":\"Old Row\"}}');"
 		"INSERT INTO messages VALUES('m-1','c-5',5,0,0,NULL,'kept zipper');"
@@ -462,6 +462,14 @@ static void test_migration_from_v1(void)
 	struct model *m = model_new(0);
 	CHECK_INT(store_load(st, m, err, sizeof err), 0);
 	CHECK_INT(m->nqueue, 1);
+	if (m->nqueue == 1) {	/* its packed row, made by the 2 → 3 migration */
+		CHECK_STR(m->queue[0]->id, "c-5");
+		CHECK_INT(m->queue[0]->priority, 1);
+		CHECK_INT(m->queue[0]->created_at, 1);
+		CHECK_INT(m->queue[0]->version, 3);
+		CHECK(m->queue[0]->has_sentiment && m->queue[0]->sentiment == -0.25);
+		CHECK(!m->queue[0]->has_confidence);
+	}
 	struct proto_arena *a = proto_arena_new();
 	struct proto_conversation *c;
 	CHECK_INT(store_get_conversation(st, "c-5", 10, a, &c, err, sizeof err), 1);
@@ -528,7 +536,105 @@ out:
 	rm_rf(dir);
 }
 
+/* The queue is painted from one packed column per row (qrow); it must say
+ * what the columns say, for every field, and a damaged packed row falls
+ * back to the columns. */
+static void check_qitem(const struct model_qitem *q, const struct model_qitem *w)
+{
+	CHECK_STR(q->id, w->id);
+	CHECK_STR(q->customer, w->customer);
+	CHECK_STR(q->tier, w->tier);
+	CHECK_STR(q->language, w->language);
+	CHECK_STR(q->reason_text, w->reason_text);
+	CHECK(q->assignee == NULL && w->assignee == NULL);
+	CHECK_INT(q->state, w->state);
+	CHECK_INT(q->priority, w->priority);
+	CHECK_INT(q->channel, w->channel);
+	CHECK_INT(q->reason, w->reason);
+	CHECK_INT(q->has_sentiment, w->has_sentiment);
+	CHECK(q->sentiment == w->sentiment);
+	CHECK_INT(q->has_confidence, w->has_confidence);
+	CHECK(q->confidence == w->confidence);
+	CHECK_INT(q->created_at, w->created_at);
+	CHECK_INT(q->queued_at, w->queued_at);
+	CHECK_INT(q->sla_due_at, w->sla_due_at);
+	CHECK_INT(q->version, w->version);
+}
+
+static void test_queue_rows_packed(void)
+{
+	char err[300];
+	struct store *st;
+	size_t dropped;
+	sqlite3 *db;
+
+	fresh_dir();
+	st = store_open(path, err, sizeof err);
+	if (!st) {
+		CHECK(st != NULL);
+		goto out;
+	}
+	CHECK_INT(bind_as(st, "ana", &dropped), 0);
+	/* Every field set (odd numbers, text with a separator that was not
+	 * sanitized), and one with nothing optional. */
+	CHECK_INT(event_conv(st, 1, "conversation.queued",
+		  "{\"id\":\"c-full\",\"state\":\"queued\",\"priority\":\"high\",\"channel\":\"email\","
+		  "\"language\":\"tr\",\"created_at\":\"2026-11-22T03:00:00.123Z\","
+		  "\"queued_at\":\"2026-11-22T03:00:05.000Z\",\"sla_due_at\":\"2026-11-22T03:10:00.000Z\","
+		  "\"assignee\":null,\"version\":7,\"escalation\":{\"reason\":{\"code\":\"complaint\","
+		  "\"text\":\"wants money\"},\"summary\":\"s\",\"sentiment\":-0.7345,\"confidence\":0.41},"
+		  "\"customer\":{\"id\":\"cu-1\",\"name\":\"Ay\\u015fe Y\\u0131lmaz\",\"tier\":\"gold\"},"
+		  "\"transcript\":[]}"), 0);
+	CHECK_INT(event_conv(st, 2, "conversation.queued",
+		  "{\"id\":\"c-bare\",\"state\":\"queued\",\"priority\":\"low\",\"channel\":\"web\","
+		  "\"created_at\":\"" T0 "\",\"assignee\":null,\"version\":1}"), 0);
+	struct model *m = model_new(10);
+	CHECK_INT(store_load(st, m, err, sizeof err), 0);
+	CHECK_INT(m->nqueue, 2);
+	if (m->nqueue == 2) {
+		struct model_qitem *q = m->queue[0];
+		CHECK_STR(q->id, "c-full");
+		CHECK_STR(q->customer, "Ayşe Yılmaz");
+		CHECK_STR(q->tier, "gold");
+		CHECK_STR(q->language, "tr");
+		CHECK_STR(q->reason_text, "wants money");
+		CHECK_INT(q->priority, PROTO_PRIO_HIGH);
+		CHECK_INT(q->channel, PROTO_CHAN_EMAIL);
+		CHECK_INT(q->reason, PROTO_REASON_COMPLAINT);
+		CHECK(q->has_sentiment && q->sentiment == -0.7345);
+		CHECK(q->has_confidence && q->confidence == 0.41);
+		CHECK(q->created_at % 1000 == 123);
+		CHECK_INT(q->queued_at - q->created_at, 4877);
+		CHECK_INT(q->sla_due_at - q->queued_at, 595000);
+		CHECK_INT(q->version, 7);
+		q = m->queue[1];
+		CHECK_STR(q->id, "c-bare");
+		CHECK_STR(q->customer, "");
+		CHECK_INT(q->reason, PROTO_UNKNOWN);
+		CHECK(!q->has_sentiment && !q->has_confidence);
+		CHECK_INT(q->sla_due_at, 0);
+		CHECK_INT(q->queued_at, 0);
+	}
+	/* Damage one packed row behind the store's back: the columns answer,
+	 * field for field the same. */
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "UPDATE conversations SET qrow = 'c-bare' WHERE id = 'c-bare'",
+			       NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct model *m2 = model_new(10);
+	CHECK_INT(store_load(st, m2, err, sizeof err), 0);
+	CHECK_INT(m2->nqueue, 2);
+	for (size_t i = 0; i < m->nqueue && i < m2->nqueue; i++)
+		check_qitem(m->queue[i], m2->queue[i]);
+	model_free(m2);
+	model_free(m);
+	store_close(st);
+out:
+	rm_rf(dir);
+}
+
 static const struct test tests[] = {
+	TEST(test_queue_rows_packed),
 	TEST(test_statement_fails_on_first_use),
 	TEST(test_migration_from_v1),
 	TEST(test_open_modes_and_lock),
