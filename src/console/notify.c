@@ -77,6 +77,7 @@ struct notify {
 	struct notify_opts o;
 	char *hook;			/* owned copy of o.hook */
 	char *libnotify;		/* owned copy of o.libnotify */
+	size_t hooks_skipped;		/* alerts not run while NOTIFY_HOOKS_MAX ran */
 	int sla_lead_s;
 	struct notify_child kids[NOTIFY_HOOKS_MAX * 2];
 	size_t nkids;
@@ -426,9 +427,18 @@ static void notify_hook(struct notify *n, enum notify_kind kind, const char *con
 
 	if (!argv[0])
 		goto out;
+	/* One line for a burst, not one per alert (a backlog at start can be
+	 * thousands), and one with the count once the hooks catch up. */
 	if (notify_hooks_running(n) >= NOTIFY_HOOKS_MAX) {
-		log_warn("notify hook: %d still running, this alert skipped", NOTIFY_HOOKS_MAX);
+		if (!n->hooks_skipped++)
+			log_warn("notify hook: %d still running; alerts are skipped until one ends",
+				 NOTIFY_HOOKS_MAX);
 		goto out;
+	}
+	if (n->hooks_skipped) {
+		log_warn("notify hook: %zu alert%s skipped while %d hooks ran", n->hooks_skipped,
+			 n->hooks_skipped == 1 ? " was" : "s were", NOTIFY_HOOKS_MAX);
+		n->hooks_skipped = 0;
 	}
 	/* The environment is built before fork: the child only execs. */
 	while (environ && environ[ne])

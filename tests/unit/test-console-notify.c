@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "baton/common.h"
+#include "baton/log.h"
 #include "test.h"
 
 /* No control character at all, and no C1 control encoded as UTF-8. */
@@ -336,6 +337,46 @@ static void test_hook(void)
 	rmdir(dir);
 }
 
+/* A burst of alerts beyond the hooks that may run at once: one log line
+ * for the burst, one with the count when a hook is free again. */
+static void test_hook_burst_log(void)
+{
+	struct notify_opts o = { 0 };
+	struct notify *n;
+	int p[2];
+	char *out;
+
+	CHECK(pipe(p) == 0);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	log_set_fd(p[1]);
+	o.hook = "/bin/sleep 0.3";
+	o.tty_fd = -1;
+	n = notify_new_opts(&o);
+	for (int i = 0; i < 20; i++)
+		notify_post_conv(n, NOTIFY_SLA, "c-1", "t", "b");
+	out = drain(p[0]);
+	CHECK(strstr(out, "alerts are skipped until one ends") != NULL);
+	CHECK(strstr(strstr(out, "skipped") + 1, "skipped") == NULL);	/* once */
+	free(out);
+	for (int i = 0; i < 300 && notify_children(n); i++) {
+		usleep(10000);
+		notify_tick(n, time_now_ms());
+	}
+	CHECK_INT(notify_children(n), 0);
+	notify_post_conv(n, NOTIFY_SLA, "c-1", "t", "b");
+	out = drain(p[0]);
+	CHECK(strstr(out, "12 alerts were skipped while 8 hooks ran") != NULL);
+	free(out);
+	for (int i = 0; i < 300 && notify_children(n); i++) {
+		usleep(10000);
+		notify_tick(n, time_now_ms());
+	}
+	notify_free(n);
+	log_set_fd(2);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* Reaps the desktop children of n (at most 10 s). */
 static void wait_children(struct notify *n)
 {
@@ -424,7 +465,8 @@ static void test_names(void)
 
 static const struct test tests[] = {
 	TEST(test_clean), TEST(test_build), TEST(test_build_hostile), TEST(test_tty),
-	TEST(test_burst), TEST(test_urgent_repeat), TEST(test_hook), TEST(test_desktop_dlopen),
+	TEST(test_burst), TEST(test_urgent_repeat), TEST(test_hook), TEST(test_hook_burst_log),
+	TEST(test_desktop_dlopen),
 	TEST(test_names),
 };
 TEST_MAIN(tests)
