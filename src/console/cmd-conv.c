@@ -6,6 +6,7 @@
 #include "baton/common.h"
 #include "baton/model.h"
 #include "baton/text.h"
+#include "baton/ui.h"
 
 #include "cmd-impl.h"
 
@@ -69,7 +70,15 @@ int cmd_release(struct app *app, const struct cmd_call *call, unsigned flags, ch
 int cmd_monitor(struct app *app, const struct cmd_call *call, unsigned flags, char *err, size_t errlen)
 {
 	(void)flags;
-	return simple_conv_op(app, call, PROTO_OP_MONITOR, call->argv[0], err, errlen);
+	if (simple_conv_op(app, call, PROTO_OP_MONITOR, call->argv[0], err, errlen) < 0)
+		return -1;
+	/* Following a conversation is done in the agent panes, however the
+	 * command came (m on the supervisor screen, :monitor, a macro). */
+	if (app->ui) {
+		app_select(app, call->argv[0]);
+		ui_show_super(app->ui, false);
+	}
+	return 0;
 }
 
 /* Checks free text typed by the agent before it goes to a customer. */

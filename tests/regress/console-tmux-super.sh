@@ -194,9 +194,8 @@ check "unanswered, ana is told it expired" wait_on ana "expired: no supervisor d
 check "and it leaves sam's list" wait_on sam "Approvals: 0 pending"
 
 # ---- monitor and note ----
+# Typed on the supervisor screen, :monitor opens the conversation in the agent panes.
 cmd_to sam "monitor $C1"
-keys_to sam S
-cmd_to sam "open $C1"
 check "sam follows the conversation in the agent panes" wait_on sam "Where is my parcel?"
 cmd_to sam "note $NOTE_TEXT"
 cmd_to ana "open $C1"

@@ -153,6 +153,7 @@ int ui_set_theme(struct ui *ui, const char *name, char *err, size_t errlen)
 }
 void ui_show_help(struct ui *ui) { (void)ui; }
 void ui_show_text(struct ui *ui, const char *title, const char *text) { (void)ui; (void)title; (void)text; }
+void ui_show_super(struct ui *ui, bool on) { (void)ui; (void)on; }
 bool app_has_drafts(const struct app *app) { (void)app; return false; }
 void ui_confirm(struct ui *ui, const char *title, const char *body, const char *cmdline)
 {

@@ -544,10 +544,9 @@ bool view_super_key(struct ui *ui, int key)
 			ui->dirty |= UI_D_LAYOUT;
 			return true;
 		}
-		/* m / Enter: follow the conversation, in the agent panes. */
+		/* m / Enter: follow the conversation (:monitor shows the agent panes). */
 		snprintf(cmd, sizeof(cmd), "monitor %s", ma->a->conv);
-		if (ui_run(ui, cmd, 0) == 0)
-			ui_show_super(ui, false);
+		ui_run(ui, cmd, 0);
 		return true;
 	} else {
 		return false;
