@@ -1002,7 +1002,7 @@ static int64_t qrow_i64(const char *f)
 
 	for (f += neg; *f >= '0' && *f <= '9'; f++)
 		v = v * 10 + (uint64_t)(*f - '0');
-	return neg ? -(int64_t)v : (int64_t)v;
+	return (int64_t)(neg ? 0 - v : v);	/* unsigned: a damaged row cannot overflow */
 }
 
 static double qrow_real_parse(const char *f)
