@@ -940,7 +940,8 @@ static void on_stdin(void *user, bool eof)
 	struct app *app = user;
 
 	if (eof) {
-		app_quit(app, 0);	/* the terminal went away */
+		log_info("the terminal went away (end of input): leaving");
+		app_quit(app, 0);
 		return;
 	}
 	app->priv->last_input_ms = time_now_ms();

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,6 +424,17 @@ static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	return 0;
 }
 
+/* The terminal went away (an SSH link dropped, a tmux pane killed) and no
+ * SIGHUP came (a shell still waiting for us holds the session): poll() says
+ * POLLHUP for ever and read() 0, and the loop would spin on it. Checked
+ * after the input was read, so keys typed just before the hangup count. */
+static bool stdin_hung_up(void)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct link *l = lws_get_opaque_user_data(wsi);
@@ -443,6 +455,8 @@ static int cb_raw(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		} else if (wsi == l->stdin_wsi) {
 			if (l->cb.on_stdin)
 				l->cb.on_stdin(l->cb.user, false);
+			if (stdin_hung_up())
+				return -1;	/* lws closes it: RAW_CLOSE_FILE below says eof */
 		}
 		break;
 	case LWS_CALLBACK_RAW_CLOSE_FILE:
