@@ -48,6 +48,8 @@ struct link_cb {
 	void (*on_pass_end)(void *user);
 	/* The one-shot timer set with link_timer() fired. */
 	void (*on_timer)(void *user);
+	/* The one-shot timer set with link_later() fired. */
+	void (*on_later)(void *user);
 };
 
 struct link_opts {
@@ -90,6 +92,9 @@ struct lws_vhost *link_vhost(const struct link *l);
 
 /* Calls on_timer once, ms from now (replacing an earlier setting). */
 void link_timer(struct link *l, int ms);
+/* Calls on_later once, ms from now (replacing an earlier setting): a
+ * second timer, for work that should wait until the loop has been idle. */
+void link_later(struct link *l, int ms);
 
 /* Signals the loop handles; installs the handlers (call after initscr so
  * ours win over ncurses' SIGWINCH handler). */

@@ -61,7 +61,7 @@ struct link {
 	struct lws *wsi;
 	lws_sorted_usec_list_t sul_connect;
 	lws_sorted_usec_list_t sul_tick;
-	lws_sorted_usec_list_t sul_timer;
+	lws_sorted_usec_list_t sul_timer, sul_later;
 	lws_sorted_usec_list_t sul_dns;
 	struct link_dns *dns;		/* a lookup running, or NULL */
 	char addr[INET6_ADDRSTRLEN];	/* the address it gave */
@@ -336,6 +336,20 @@ struct lws_vhost *link_vhost(const struct link *l)
 void link_timer(struct link *l, int ms)
 {
 	lws_sul_schedule(l->ctx, 0, &l->sul_timer, timer_cb, (lws_usec_t)ms * LWS_US_PER_MS);
+}
+
+static void later_cb(lws_sorted_usec_list_t *sul)
+{
+	struct link *l = lws_container_of(sul, struct link, sul_later);
+
+	if (l->cb.on_later)
+		l->cb.on_later(l->cb.user);
+	end_pass(l);
+}
+
+void link_later(struct link *l, int ms)
+{
+	lws_sul_schedule(l->ctx, 0, &l->sul_later, later_cb, (lws_usec_t)ms * LWS_US_PER_MS);
 }
 
 static int cb_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -651,6 +665,7 @@ void link_free(struct link *l)
 		lws_sul_cancel(&l->sul_connect);
 		lws_sul_cancel(&l->sul_tick);
 		lws_sul_cancel(&l->sul_timer);
+		lws_sul_cancel(&l->sul_later);
 		dns_drop(l);
 		lws_context_destroy(l->ctx);
 	}

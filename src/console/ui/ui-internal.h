@@ -41,6 +41,7 @@ enum {
 	UI_D_APPEND  = 1u << 8,	/* new lines at the bottom of the transcript only */
 	UI_D_SUPER   = 1u << 9,	/* the supervisor screen */
 	UI_D_SLA     = 1u << 10,	/* the context pane's SLA countdown only */
+	UI_D_CHAT_TITLE = 1u << 11,	/* the conversation pane's title only (typing) */
 	UI_D_ALL     = 0xffffu & ~UI_D_APPEND,
 };
 
@@ -224,6 +225,8 @@ void view_queue_move(struct ui *ui, long delta);
 void view_chat_draw(struct ui *ui);
 /* Draws only the newest `n` appended messages, scrolling the body. */
 void view_chat_append(struct ui *ui, size_t n);
+/* The conversation pane's title alone: who is typing, scrolled back. */
+void view_chat_draw_title(struct ui *ui);
 void view_chat_scroll(struct ui *ui, int delta);
 void view_chat_free(struct ui *ui);
 

@@ -1491,7 +1491,7 @@ void ui_tick(struct ui *ui, int64_t now_ms)
 		ui->dirty |= UI_D_SUPER;	/* expiry countdowns, idle times */
 	c = model_selected(m);
 	if (c && (c->customer_typing_until || c->agent_typing_until))
-		ui->dirty |= UI_D_TITLES;
+		ui->dirty |= UI_D_CHAT_TITLE;
 	/* The countdown only, not the pane; it runs while the conversation is
 	 * queued (view-context.c). */
 	if (c && c->conv && c->conv->sla_due_at && c->conv->state == PROTO_STATE_QUEUED)
@@ -1570,8 +1570,10 @@ static void ui_sync_model(struct ui *ui)
 				ui->dirty |= UI_D_TITLES | UI_D_CONTEXT | UI_D_QUEUE;
 			if (c->dirty & MODEL_CONV_CONTEXT)
 				ui->dirty |= UI_D_CONTEXT | UI_D_CHAT;
+			/* Typing shows in the conversation's title only: a customer's
+			 * message (typing ends) must not redraw the other panes. */
 			if (c->dirty & MODEL_CONV_TYPING)
-				ui->dirty |= UI_D_TITLES;
+				ui->dirty |= UI_D_CHAT_TITLE;
 			if (c->dirty & MODEL_CONV_APPENDED) {
 				ui->dirty |= UI_D_APPEND;
 				ui->append_n += c->appended;
@@ -1778,7 +1780,8 @@ void ui_render(struct ui *ui)
 			view_super_draw(ui);
 			ui_out(ui->wsuper);
 		}
-		d &= ~(UI_D_QUEUE | UI_D_CHAT | UI_D_APPEND | UI_D_CONTEXT | UI_D_TITLES | UI_D_SLA);
+		d &= ~(UI_D_QUEUE | UI_D_CHAT | UI_D_APPEND | UI_D_CONTEXT | UI_D_TITLES | UI_D_SLA |
+		       UI_D_CHAT_TITLE);
 	}
 	if (d & (UI_D_QUEUE | UI_D_TITLES)) {
 		view_queue_draw(ui);
@@ -1791,15 +1794,14 @@ void ui_render(struct ui *ui)
 		ui_out(ui->pw[UI_PANE_CHAT].body);
 	} else if (d & UI_D_APPEND) {
 		view_chat_append(ui, ui->append_n);
+		if (d & (UI_D_TITLES | UI_D_CHAT_TITLE))
+			view_chat_draw_title(ui);
 		ui_out(ui->pw[UI_PANE_CHAT].title);
 		ui_out(ui->pw[UI_PANE_CHAT].body);
-	} else if (d & UI_D_TITLES) {
+	} else if (d & (UI_D_TITLES | UI_D_CHAT_TITLE)) {
 		/* Title only (typing, focus): the body is left alone. */
-		struct model_conv *c = model_selected(ui_model(ui));
-		(void)c;
-		view_chat_draw(ui);
+		view_chat_draw_title(ui);
 		ui_out(ui->pw[UI_PANE_CHAT].title);
-		ui_out(ui->pw[UI_PANE_CHAT].body);
 	}
 	ui->append_n = 0;
 	if (d & (UI_D_CONTEXT | UI_D_TITLES)) {

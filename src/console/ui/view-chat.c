@@ -372,6 +372,12 @@ static void view_chat_title(struct ui *ui, const struct model_conv *c)
 	sb_free(&sb);
 }
 
+void view_chat_draw_title(struct ui *ui)
+{
+	if (ui->pw[UI_PANE_CHAT].title)
+		view_chat_title(ui, model_selected(ui_model(ui)));
+}
+
 void view_chat_draw(struct ui *ui)
 {
 	struct model *m = ui_model(ui);
