@@ -710,5 +710,9 @@ const struct lws_protocols session_protocol = {
 	.name = PROTO_SUBPROTOCOL,
 	.callback = session_callback,
 	.per_session_data_size = sizeof(struct session_pss),
-	.rx_buffer_size = 2048,
+	/* lws gives every stream a receive buffer this big, idle or not, so it
+	 * is most of what an idle agent costs (issue 3: <= 4 KB each). Agents'
+	 * frames are small; a longer one arrives in pieces and is put together
+	 * in s->rx (session_callback), up to max_frame_bytes. */
+	.rx_buffer_size = 1024,
 };

@@ -58,6 +58,12 @@ async def main(tap):
         tap.ok(r and r["error"]["code"] == "bad_request", "blank text: bad_request", r)
         r = await ana.cmd("message.send", {"conv": conv, "text": "x" * 4001})
         tap.ok(r and r["error"]["code"] == "bad_request", "text over 4000 characters: bad_request", r)
+        # 4,000 two-byte characters: an 8 KB frame, longer than the hub's
+        # 1 KiB receive buffer, put together from its pieces.
+        long_text = "ş" * 3999 + "!"
+        r = await ana.cmd("message.send", {"conv": conv, "text": long_text})
+        tap.ok(r and r["status"] == "ok" and r["body"]["message"]["text"] == long_text,
+               "a message of 4000 characters (an 8 KB frame) is sent whole", r and r.get("status"))
         st, _ = hub.http("POST", "/v1/conversations/%s/messages" % conv, {"from": "customer", "text": "Teşekkürler"},
                          tok["bot"])
         tap.eq(st, 202, "customer message via the bot API: 202")
