@@ -444,7 +444,8 @@ static const char SQL_CONV_ROW[] =
 static const char SQL_COUNT_ACTIVE[] =
 	"SELECT count(*) FROM conversations WHERE assignee = ? AND state = 'assigned'";
 static const char SQL_NEXT[] =
-	"SELECT n, skills FROM conversations WHERE state = 'queued' ORDER BY priority, sla_due_at, n LIMIT 200";
+	"SELECT n, skills FROM conversations WHERE state = 'queued' ORDER BY priority, sla_due_at, n"
+	" LIMIT 200 OFFSET ?";
 static const char SQL_ASSIGN[] =
 	"UPDATE conversations SET state = 'assigned', assignee = ?, assigned_at = ?, version = version + 1"
 	" WHERE n = ?";
@@ -543,20 +544,27 @@ static int body_conv(struct op_ctx *c, int64_t n)
 	return c->body->conversation ? 0 : op_fail(c, PROTO_ERR_INTERNAL, "the conversation could not be read");
 }
 
-/* The best queued conversation for a: priority, then SLA due, matching skills. */
+/* The best queued conversation for a: priority, then SLA due, matching
+ * skills. A page at a time: most agents take the first row, but one whose
+ * skills match only deep in a long queue must still find it. */
 static int64_t router_next(struct hub_agent *a)
 {
-	json_t *rows = hub_store_rows(hub.st, SQL_NEXT, ""), *r;
-	int64_t found = -1;
-	size_t i;
+	int64_t found = -1, offset = 0;
 
-	json_array_foreach(rows, i, r)
-		if (skills_match(a, jstr(r, "skills"))) {
-			found = jint(r, "n");
-			break;
-		}
-	json_decref(rows);
-	return found;
+	for (;;) {
+		json_t *rows = hub_store_rows(hub.st, SQL_NEXT, "i", offset), *r;
+		size_t i, n = json_array_size(rows);
+
+		json_array_foreach(rows, i, r)
+			if (skills_match(a, jstr(r, "skills"))) {
+				found = jint(r, "n");
+				break;
+			}
+		json_decref(rows);
+		if (found >= 0 || n < 200)
+			return found;
+		offset += (int64_t)n;
+	}
 }
 
 static int assign(struct op_ctx *c, int64_t n, const char *agent)
