@@ -1095,9 +1095,12 @@ int hub_agent_put(const char *id, const char *name, int role, const char *skills
 		snprintf(err, errlen, "--name: 1 to 200 bytes of UTF-8 text");
 		return -1;
 	}
-	if (skills_csv && (!id_chars_ok(skills_csv, "_-,") || strstr(skills_csv, ",,") ||
+	/* The characters escalation.skills may use (baton.v1's id charset), so
+	 * whatever skill a bot routes by, an agent can be given it. */
+	if (skills_csv && (!id_chars_ok(skills_csv, "._:-,") || strstr(skills_csv, ",,") ||
 			   skills_csv[0] == ',' || strlen(skills_csv) > 1000)) {
-		snprintf(err, errlen, "--skills: names of A-Z a-z 0-9 _ - separated by commas, such as returns,billing");
+		snprintf(err, errlen, "--skills: names of A-Z a-z 0-9 . _ : - separated by commas, "
+			 "such as returns,billing,lang:tr");
 		return -1;
 	}
 	/* Each skill is sent in welcome, where the protocol allows 32 characters. */

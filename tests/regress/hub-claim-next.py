@@ -19,6 +19,7 @@ async def main(tap):
             "fay": hub.token("fay", "agent", "Fay Demir", "fraud"),
             "gus": hub.token("gus", "agent", "Gus Nowak", "billing"),
             "hal": hub.token("hal", "agent", "Hal Visser", "returns"),
+            "ivy": hub.token("ivy", "agent", "Ivy Kaya", "lang:tr,returns.eu"),
             "bot": hub.token("bot", "bot", "Bot"),
         }
         hub.start()
@@ -35,6 +36,10 @@ async def main(tap):
                          hubc.escalation("fraud-normal", priority="normal", skills=["fraud"]), tok["bot"])
         normal = b.get("conversation") if st == 201 else None
         tap.ok(low and normal, "two fraud escalations behind them (normal, low)", (low, normal))
+        st, b = hub.http("POST", "/v1/escalations",
+                         hubc.escalation("turkish", priority="low", skills=["lang:tr"]), tok["bot"])
+        turkish = b.get("conversation") if st == 201 else None
+        tap.ok(turkish, "an escalation routed by the skill lang:tr", (st, b))
 
         fay = await hubc.Peer(hub, tok["fay"], "fay").connect()
         gus = await hubc.Peer(hub, tok["gus"], "gus").connect()
@@ -50,6 +55,12 @@ async def main(tap):
         r = await gus.cmd("claim", {"conv": "next"})
         tap.ok(r and r.get("status") == "rejected" and r["error"]["code"] == "not_found",
                "an agent whose skills match nothing queued: not_found", r)
+        ivy = await hubc.Peer(hub, tok["ivy"], "ivy").connect()
+        tap.ok(ivy.welcome.get("agent", {}).get("skills") == ["lang:tr", "returns.eu"],
+               "skills with ':' and '.' are an agent's too (welcome)", ivy.welcome.get("agent"))
+        r = await ivy.cmd("claim", {"conv": "next"})
+        got = r and r.get("status") == "ok" and r["body"]["conversation"]["id"]
+        tap.eq(got, turkish, "claim next: the lang:tr agent gets the lang:tr case")
         r = await hal.cmd("claim", {"conv": "next"})
         tap.ok(r and r.get("status") == "ok" and r["body"]["conversation"]["assignee"] == "hal",
                "the returns agent gets the head of the queue", r and r.get("status"))
