@@ -240,6 +240,10 @@ struct model {
 	struct model_qitem **queue;
 	size_t nqueue, capqueue;
 	int64_t queue_counts[4];	/* by enum proto_priority */
+	/* The hub's snapshot listed only the first of its queued conversations
+	 * (snapshot.queue_total): more wait than the queue shows. Until the
+	 * next snapshot lists them all. */
+	bool queue_more;
 
 	/* My conversations, in the order they became mine. */
 	struct model_conv **mine;

@@ -411,6 +411,7 @@ int proto_enum_parse(const char *const *table, const char *s);
 #define PROTO_FIELDS_snapshot(F) \
 	F(snapshot, upto,       INT, PF_REQ, 0, INT64_MAX) \
 	F(snapshot, queue,      ARR, PF_REQ, conversation, 0) \
+	F(snapshot, queue_total, INT, PF_OPT, 0, INT64_MAX) \
 	F(snapshot, mine,       ARR, PF_REQ, conversation, 0) \
 	F(snapshot, approvals,  ARR, PF_OPT, approval, 0) \
 	F(snapshot, agents,     ARR, PF_OPT, presence, 0)

@@ -776,6 +776,8 @@ void model_apply_snapshot(struct model *m, const struct proto_snapshot *s)
 	queue_clear(m);
 	for (size_t i = 0; i < s->queue.n; i++)
 		queue_put(m, &s->queue.v[i]);
+	m->queue_more = PROTO_HAS(s, snapshot, queue_total) && s->queue_total > (int64_t)s->queue.n;
+	m->dirty |= MODEL_DIRTY_QUEUE | MODEL_DIRTY_STATUS;
 	for (size_t i = 0; i < s->mine.n; i++) {
 		const struct proto_conversation *c = &s->mine.v[i];
 		const char *me = my_id(m);

@@ -694,6 +694,10 @@ static int apply_snapshot(struct store *st, const struct proto_snapshot *s, char
 	 * queued or mine. Messages stay (history and search). */
 	if (exec(st, "UPDATE conversations SET state = 3 WHERE state IN (0, 1)", err, errlen) < 0)
 		return -1;
+	/* The hub lists only the head of a long queue: remember that more wait. */
+	if (meta_set(st, "queue_more", PROTO_HAS(s, snapshot, queue_total) &&
+		     s->queue_total > (int64_t)s->queue.n ? "1" : "0", err, errlen) < 0)
+		return -1;
 	for (size_t i = 0; i < s->queue.n; i++)
 		if (put_conv(st, &s->queue.v[i], false, err, errlen) < 0)
 			return -1;
@@ -1137,6 +1141,9 @@ int store_load(struct store *st, struct model *m, char *err, size_t errlen)
 	free(agent);
 	free(limits);
 
+	char *more = meta_get(st, "queue_more");
+	m->queue_more = more && strcmp(more, "1") == 0;
+	free(more);
 	rc = queue_load(st, m);
 	if (rc < 0) {
 		/* A packed row that does not parse (a damaged store): the

@@ -133,8 +133,10 @@ static const char SQL_REPLAY[] =
 	"SELECT e.seq, e.frame, e.at, e.conv, e.msg, m.sender, m.author, m.kind, m.text, m.at AS mat"
 	" FROM events e LEFT JOIN messages m ON m.n = e.msg WHERE e.seq > ? AND e.seq <= ?"
 	" AND (e.to_all = 1 OR (e.to_sups = 1 AND ? = 1) OR instr(e.audience, ?) > 0) ORDER BY e.seq";
+/* A snapshot lists the head of the queue; queue_total says how long it is. */
 static const char SQL_QUEUE[] =
 	"SELECT n FROM conversations WHERE state = 'queued' ORDER BY priority, sla_due_at, n LIMIT 500";
+static const char SQL_QUEUE_TOTAL[] = "SELECT count(*) FROM conversations WHERE state = 'queued'";
 static const char SQL_MINE[] =
 	"SELECT n FROM conversations WHERE assignee = ? AND state = 'assigned'"
 	" UNION SELECT m.conv FROM monitors m JOIN conversations c ON c.n = m.conv"
@@ -177,6 +179,9 @@ static int session_snapshot(struct hub_session *s, int64_t head)
 		goto fail;
 	conv_list(f->arena, &sn->queue, rows, CONV_VIEW_QUEUE);
 	json_decref(rows);
+	if (hub_store_int(hub.st, &sn->queue_total, SQL_QUEUE_TOTAL, "") < 0)
+		goto fail;
+	PROTO_SET(sn, snapshot, queue_total);
 	if (!(rows = hub_store_rows(hub.st, SQL_MINE, "ss", ag->id, ag->id)))
 		goto fail;
 	conv_list(f->arena, &sn->mine, rows, CONV_VIEW_OWNER);

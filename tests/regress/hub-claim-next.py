@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """hub-claim-next.py: `claim next` finds the best conversation an agent's
-skills match, however deep in the queue it is, and in the queue's order."""
+skills match, however deep in the queue it is, and in the queue's order; a
+snapshot of a long queue lists its head and says how long it is."""
 import asyncio
 import importlib.util
 import os
@@ -9,7 +10,7 @@ spec = importlib.util.spec_from_file_location("hubc", os.path.join(os.path.dirna
 hubc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(hubc)
 
-DEEP = 450  # more than two pages of the router's 200-row scan
+DEEP = 520  # more than two pages of the router's 200-row scan, more than a snapshot lists
 
 
 async def main(tap):
@@ -42,6 +43,10 @@ async def main(tap):
         tap.ok(turkish, "an escalation routed by the skill lang:tr", (st, b))
 
         fay = await hubc.Peer(hub, tok["fay"], "fay").connect()
+        sn = fay.snapshot or {}
+        tap.ok(len(sn.get("queue", [])) == 500 and sn.get("queue_total") == DEEP + 3,
+               "the snapshot lists the queue's first 500 and says it holds %d" % (DEEP + 3),
+               (len(sn.get("queue", [])), sn.get("queue_total")))
         gus = await hubc.Peer(hub, tok["gus"], "gus").connect()
         hal = await hubc.Peer(hub, tok["hal"], "hal").connect()
 

@@ -411,8 +411,14 @@ static void test_snapshot_replaces(void)
 	CHECK_INT(m->mine[0]->nmsgs, 1);
 	CHECK_INT(m->napprovals, 1);
 	CHECK(m->dirty & MODEL_DIRTY_QUEUE);
-	/* A snapshot without c-m drops it. */
-	CHECK_INT(apply(m, "{\"type\":\"snapshot\",\"upto\":41,\"queue\":[],\"mine\":[]}"), 1);
+	CHECK(!m->queue_more);		/* no queue_total: an older hub, the list is all there is */
+	/* The hub listed the head of a longer queue. */
+	CHECK_INT(apply(m, "{\"type\":\"snapshot\",\"upto\":40,\"queue\":[%s],\"queue_total\":900,"
+			"\"mine\":[%s]}", b, mine), 1);
+	CHECK(m->queue_more);
+	/* A snapshot without c-m drops it; its queue is whole. */
+	CHECK_INT(apply(m, "{\"type\":\"snapshot\",\"upto\":41,\"queue\":[],\"queue_total\":0,\"mine\":[]}"), 1);
+	CHECK(!m->queue_more);
 	CHECK_INT(m->nmine, 0);
 	CHECK_INT(m->nqueue, 0);
 	CHECK_INT(m->napprovals, 0);

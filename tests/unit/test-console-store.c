@@ -217,6 +217,14 @@ static void test_seq_bookkeeping(void)
 	CHECK_INT(m->nqueue, 1);
 	CHECK_STR(m->queue[0]->id, "c-2");
 	CHECK_INT(m->last_seq, 90);
+	CHECK(!m->queue_more);
+	model_free(m);
+	/* A snapshot of the head of a longer queue: the console knows after a restart. */
+	CHECK_INT(apply(st, frame("{\"type\":\"snapshot\",\"upto\":91,\"queue\":[%s],\"queue_total\":700,"
+				  "\"mine\":[]}", q2)), 0);
+	m = model_new(0);
+	CHECK_INT(store_load(st, m, err, sizeof err), 0);
+	CHECK(m->queue_more);
 	model_free(m);
 	free(q2);
 	store_close(st);

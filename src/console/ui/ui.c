@@ -1618,11 +1618,12 @@ static void ui_draw_status(struct ui *ui)
 		 " online ", 8);
 	ui_draws(ui, w, THEME_STATUS, "| ", 2);
 	if (cols >= 110)
-		snprintf(buf, sizeof(buf), "queue: %lld urgent, %lld high, %lld normal, %lld low",
-			 (long long)qc[0], (long long)qc[1], (long long)qc[2], (long long)qc[3]);
+		snprintf(buf, sizeof(buf), "queue: %lld urgent, %lld high, %lld normal, %lld low%s",
+			 (long long)qc[0], (long long)qc[1], (long long)qc[2], (long long)qc[3],
+			 m->queue_more ? ", more" : "");
 	else
-		snprintf(buf, sizeof(buf), "Q %lld!/%lld/%lld/%lld", (long long)qc[0],
-			 (long long)qc[1], (long long)qc[2], (long long)qc[3]);
+		snprintf(buf, sizeof(buf), "Q %lld!/%lld/%lld/%lld%s", (long long)qc[0],
+			 (long long)qc[1], (long long)qc[2], (long long)qc[3], m->queue_more ? "+" : "");
 	ui_draws(ui, w, qc[0] ? THEME_STATUS_ALERT : THEME_STATUS, buf, cols / 2);
 	if (m->limits)
 		snprintf(buf, sizeof(buf), " | mine %zu/%lld", m->nmine, (long long)m->limits->max_active);

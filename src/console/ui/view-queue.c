@@ -228,10 +228,11 @@ void view_queue_draw(struct ui *ui)
 	if (!w)
 		return;
 	getmaxyx(w, h, width);
-	snprintf(title, sizeof(title), "Queue %zu  (%lld urgent, %lld high)   Mine %zu%s",
-		 m->nqueue, (long long)m->queue_counts[PROTO_PRIO_URGENT],
-		 (long long)m->queue_counts[PROTO_PRIO_HIGH], m->nmine,
-		 m->limits ? "" : "");
+	/* "500+": the hub listed the head of a longer queue (claim next
+	 * still reaches all of it). */
+	snprintf(title, sizeof(title), "Queue %zu%s  (%lld urgent, %lld high)   Mine %zu",
+		 m->nqueue, m->queue_more ? "+" : "", (long long)m->queue_counts[PROTO_PRIO_URGENT],
+		 (long long)m->queue_counts[PROTO_PRIO_HIGH], m->nmine);
 	ui_draw_title(ui, ui->pw[UI_PANE_QUEUE].title, title, ui->focus == UI_PANE_QUEUE);
 	/* Keep the selection in view. */
 	if (sel >= 0) {
