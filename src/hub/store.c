@@ -400,30 +400,45 @@ int hub_store_exec(struct hub_store *st, const char *sql, const char *fmt, ...)
 	return sqlite3_changes(st->db);
 }
 
+/* Binds sql and steps it once: 1 with a row to read in *stmt, 0 none, -1
+ * an error (in st->err). The caller reads the row, then resets *stmt with
+ * first_row_done: column pointers stay valid until then. */
+static int first_row(struct hub_store *st, sqlite3_stmt **stmt, const char *sql, const char *fmt, va_list ap)
+{
+	int rc;
+
+	*stmt = hub_store_bind(st, sql, fmt, ap);
+	if (!*stmt)
+		return -1;
+	rc = sqlite3_step(*stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	hub_store_seterr(st, "query");
+	return -1;
+}
+
+static int first_row_done(sqlite3_stmt *stmt, int ret)
+{
+	if (stmt)
+		sqlite3_reset(stmt);
+	return ret;
+}
+
 int hub_store_row(struct hub_store *st, json_t **out, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
-	int rc, ret;
+	int ret;
 
 	*out = NULL;
 	va_start(ap, fmt);
-	stmt = hub_store_bind(st, sql, fmt, ap);
+	ret = first_row(st, &stmt, sql, fmt, ap);
 	va_end(ap);
-	if (!stmt)
-		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	if (ret == 1)
 		*out = hub_store_rowjson(stmt);
-		ret = 1;
-	} else if (rc == SQLITE_DONE) {
-		ret = 0;
-	} else {
-		hub_store_seterr(st, "query");
-		ret = -1;
-	}
-	sqlite3_reset(stmt);
-	return ret;
+	return first_row_done(stmt, ret);
 }
 
 json_t *hub_store_rows(struct hub_store *st, const char *sql, const char *fmt, ...)
@@ -455,39 +470,27 @@ int hub_store_texts(struct hub_store *st, char (*out)[HUB_STORE_TEXT_MAX], int n
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
-	int rc, ret;
+	int ret;
 
 	for (int c = 0; c < n; c++)
 		out[c][0] = '\0';
 	va_start(ap, fmt);
-	stmt = hub_store_bind(st, sql, fmt, ap);
+	ret = first_row(st, &stmt, sql, fmt, ap);
 	va_end(ap);
-	if (!stmt)
-		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		ret = 1;
-		for (int c = 0; c < n && c < sqlite3_column_count(stmt); c++) {
-			const unsigned char *v = sqlite3_column_text(stmt, c);
-			size_t len = (size_t)sqlite3_column_bytes(stmt, c);
-			if (!v)
-				continue;
-			if (len >= HUB_STORE_TEXT_MAX) {
-				snprintf(st->err, sizeof st->err, "column %d of \"%.60s\" is longer than %d bytes", c,
-					 sql, HUB_STORE_TEXT_MAX - 1);
-				ret = -1;
-				break;
-			}
-			memcpy(out[c], v, len + 1);
+	for (int c = 0; ret == 1 && c < n && c < sqlite3_column_count(stmt); c++) {
+		const unsigned char *v = sqlite3_column_text(stmt, c);
+		size_t len = (size_t)sqlite3_column_bytes(stmt, c);
+		if (!v)
+			continue;
+		if (len >= HUB_STORE_TEXT_MAX) {
+			snprintf(st->err, sizeof st->err, "column %d of \"%.60s\" is longer than %d bytes", c,
+				 sql, HUB_STORE_TEXT_MAX - 1);
+			ret = -1;
+			break;
 		}
-	} else if (rc == SQLITE_DONE) {
-		ret = 0;
-	} else {
-		hub_store_seterr(st, "query");
-		ret = -1;
+		memcpy(out[c], v, len + 1);
 	}
-	sqlite3_reset(stmt);
-	return ret;
+	return first_row_done(stmt, ret);
 }
 
 int hub_store_each_text(struct hub_store *st, void (*fn)(const char *v, void *arg), void *arg, const char *sql,
@@ -520,43 +523,31 @@ int hub_store_int(struct hub_store *st, int64_t *out, const char *sql, const cha
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
-	int rc, ret;
+	int ret;
 
 	*out = 0;
 	va_start(ap, fmt);
-	stmt = hub_store_bind(st, sql, fmt, ap);
+	ret = first_row(st, &stmt, sql, fmt, ap);
 	va_end(ap);
-	if (!stmt)
-		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	if (ret == 1) {
 		ret = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? 0 : 1;
 		*out = sqlite3_column_int64(stmt, 0);
-	} else if (rc == SQLITE_DONE) {
-		ret = 0;
-	} else {
-		hub_store_seterr(st, "query");
-		ret = -1;
 	}
-	sqlite3_reset(stmt);
-	return ret;
+	return first_row_done(stmt, ret);
 }
 
 int hub_store_blob(struct hub_store *st, void **data, size_t *len, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
 	sqlite3_stmt *stmt;
-	int rc, ret;
+	int ret;
 
 	*data = NULL;
 	*len = 0;
 	va_start(ap, fmt);
-	stmt = hub_store_bind(st, sql, fmt, ap);
+	ret = first_row(st, &stmt, sql, fmt, ap);
 	va_end(ap);
-	if (!stmt)
-		return -1;
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	if (ret == 1) {
 		size_t n = (size_t)sqlite3_column_bytes(stmt, 0);
 		const void *p = sqlite3_column_blob(stmt, 0);
 		*data = xmalloc(n + 1);
@@ -564,15 +555,8 @@ int hub_store_blob(struct hub_store *st, void **data, size_t *len, const char *s
 			memcpy(*data, p, n);
 		((char *)*data)[n] = '\0';
 		*len = n;
-		ret = 1;
-	} else if (rc == SQLITE_DONE) {
-		ret = 0;
-	} else {
-		hub_store_seterr(st, "query");
-		ret = -1;
 	}
-	sqlite3_reset(stmt);
-	return ret;
+	return first_row_done(stmt, ret);
 }
 
 int64_t hub_store_memory(void)
