@@ -9,20 +9,14 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/regress/console-tmux-lib.sh
 tokens || { not_ok "tokens"; finish; }
 hub_start || { not_ok "batond starts"; finish; }
-cat >"$TMP/esc.json" <<JSON
-{"external_id":"h-1","channel":"web","language":"en","priority":"normal",
- "escalation":{"reason":{"code":"order_problem"},"summary":"Where is the parcel?"},
- "customer":{"id":"cu-1","name":"Mehmet Aydın"},
- "transcript":[{"from":"customer","text":"Hello?","at":"2026-11-22T03:00:00.000Z"}]}
-JSON
-post /v1/escalations "$TMP/esc.json" >/dev/null
+escalate h-1 normal "Mehmet Aydın" >/dev/null
 mkdir -p "$TMP/cfg/baton" "$TMP/data"
 # A shell runs baton and waits after it (like contrib/demo.sh). baton is in a
 # session of its own (setsid), so the pane's SIGHUP cannot reach it: what it
 # sees of the hangup is only its terminal's end-of-file.
 cat >"$TMP/run-baton.sh" <<EOS
 #!/bin/bash
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$TMP/cfg XDG_DATA_HOME=$TMP/data
+export $BATON_ENV
 setsid -w "$BATON" --url ws://127.0.0.1:$PORT/v1/stream --token-file $TMP/ana.token 2>$TMP/baton.err
 echo "exit \$?" >$TMP/baton.exit
 sleep 30

@@ -81,6 +81,19 @@ post() {
 	curl -sS -X POST -H "Authorization: Bearer $BOT" -H 'Content-Type: application/json' \
 		--data-binary @"$2" "http://127.0.0.1:$PORT$1"
 }
+# escalate EXT PRIORITY NAME: a plain "where is my parcel" escalation from
+# customer NAME; prints the hub's answer.
+escalate() {
+	cat >"$TMP/esc-$1.json" <<JSON
+{"external_id":"$1","channel":"web","language":"en","priority":"$2",
+ "escalation":{"reason":{"code":"order_problem"},"summary":"Where is the parcel?"},
+ "customer":{"id":"cu-$1","name":"$3"},
+ "transcript":[{"from":"customer","text":"Hello?","at":"2026-11-22T03:00:00.000Z"}]}
+JSON
+	post /v1/escalations "$TMP/esc-$1.json"
+}
+# The environment a console under test runs in (its own XDG dirs, UTF-8).
+BATON_ENV="LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$TMP/cfg XDG_DATA_HOME=$TMP/data"
 # hub_get PATH: GET with the bot token.
 hub_get() { curl -sS -H "Authorization: Bearer $BOT" "http://127.0.0.1:$PORT$1"; }
 
@@ -89,7 +102,7 @@ console_start() {
 	mkdir -p "$TMP/cfg/baton" "$TMP/data"
 	cat >"$TMP/run-baton.sh" <<EOS
 #!/bin/sh
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$TMP/cfg XDG_DATA_HOME=$TMP/data
+export $BATON_ENV
 unset NO_COLOR
 exec "$BATON" --url ws://127.0.0.1:$PORT/v1/stream --token-file $TMP/ana.token 2>$TMP/baton.err
 EOS

@@ -8,16 +8,10 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/regress/console-tmux-lib.sh
 tokens || { not_ok "tokens"; finish; }
 hub_start || { not_ok "batond starts"; finish; }
-cat >"$TMP/esc.json" <<JSON
-{"external_id":"b-1","channel":"web","language":"en","priority":"urgent",
- "escalation":{"reason":{"code":"order_problem"},"summary":"Where is the parcel?"},
- "customer":{"id":"cu-1","name":"Ayşe Yılmaz"},
- "transcript":[{"from":"customer","text":"Hello?","at":"2026-11-22T03:00:00.000Z"}]}
-JSON
-post /v1/escalations "$TMP/esc.json" >/dev/null
+escalate b-1 urgent "Ayşe Yılmaz" >/dev/null
 mkdir -p "$TMP/cfg/baton" "$TMP/data"
 cat >"$TMP/run-baton.sh" <<EOS
-export LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$TMP/cfg XDG_DATA_HOME=$TMP/data
+export $BATON_ENV
 "$BATON" --url ws://127.0.0.1:$PORT/v1/stream --token-file $TMP/ana.token 2>$TMP/baton.err
 EOS
 tmux -L "$SOCK" -f /dev/null new-session -d -x 120 -y 40 "env PS1='shell\$ ' bash --norc --noprofile -i" 
